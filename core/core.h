@@ -1,0 +1,246 @@
+/* core.h: declarations shared by the core's files; never used by modules.
+ * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Include <re.h> first: some structs here embed libre types.
+ */
+#ifndef PBX_CORE_H
+#define PBX_CORE_H
+
+#include "pbx.h"
+
+#pragma GCC visibility push(default)
+
+struct mbuf;
+struct sip_msg;
+struct re_printf;
+struct pbx_conf;
+struct pbx_ctl;
+struct pbx_sipstack;
+struct pbx_registrar;
+struct pbx_location;
+struct pbx_auth;
+struct pbx_nonce;
+struct pbx_ban;
+
+
+/* ---- the core context (pbx.c) ----------------------------------------
+ *
+ * The one mutable core state (STYLE.md §10): made by main.c (or a test)
+ * with pbx_core_alloc, reached with pbx_core().  Each subsystem keeps its
+ * own opaque object here and frees it in its close function.
+ */
+struct pbx_core {
+	struct pbx_conf *conf;        /* owned: current configuration     */
+	struct list event_listeners;  /* struct pbx_listener (event.c)    */
+	struct list cmds;             /* registered command tables        */
+	struct sqlite3 *db;           /* owned: the database (db.c)       */
+	struct pbx_ctl *ctl;          /* owned: control socket (ctl.c)    */
+	struct pbx_sipstack *sip;     /* owned: SIP stack (sip.c)         */
+	struct pbx_registrar *reg;    /* owned: registrar (registrar.c)   */
+	struct pbx_auth *auth;        /* owned: digest auth (auth.c)      */
+	struct pbx_location *loc;     /* owned: bindings (location.c)     */
+	struct list modules;          /* struct pbx_modref (module.c)     */
+	char *module_path;            /* owned                            */
+	char *data_dir;               /* owned                            */
+	char *domain;                 /* owned: SIP domain / realm        */
+	uint64_t start_ms;            /* tmr_jiffies() at start           */
+	bool running;
+};
+
+struct pbx_core *pbx_core(void);
+int pbx_core_alloc(void);
+void pbx_core_free(void);
+void pbx_log_libre_attach(void);
+
+
+/* ---- config file (conf.c) --------------------------------------------- */
+
+/* Parses a config file's text.  name is used in messages ("FILE").  On a
+ * syntax error returns EINVAL and writes "FILE:LINE: what" into err. */
+int pbx_conf_parse(struct pbx_conf **confp, const char *name,
+		   const char *text, size_t len, char *err, size_t errsz);
+int pbx_conf_load(struct pbx_conf **confp, const char *path,
+		  char *err, size_t errsz);
+/* Adds "-o KEY=VALUE"; repeatable keys add, others replace. */
+int pbx_conf_override(struct pbx_conf *conf, const char *kv,
+		      char *err, size_t errsz);
+/* Makes conf the one pbx_conf_* getters read (referenced). */
+void pbx_conf_set_current(struct pbx_conf *conf);
+/* Checks every key is known: a core key, or NAME_... of a module file
+ * that exists in module_path.  Logs each unknown key; EINVAL if any. */
+int pbx_conf_check_keys(const struct pbx_conf *conf,
+			const char *const *corev, size_t corec,
+			const char *module_path);
+/* Calls h for every value of a repeatable key, in file order. */
+typedef int (pbx_conf_value_h)(const char *val, void *arg);
+int pbx_conf_apply(const char *key, pbx_conf_value_h *h, void *arg);
+
+
+/* ---- digest authentication (digest.c): RFC 2617/7616/8760 ----------- */
+
+enum pbx_digest_alg {
+	PBX_DIGEST_MD5 = 0,
+	PBX_DIGEST_SHA256,
+};
+
+enum {
+	PBX_DIGEST_HEX_MAX = 65,   /* SHA-256 in hex plus NUL */
+};
+
+/* The fields of an Authorization/Proxy-Authorization header; each is a
+ * pl into the header value (unset fields have p == NULL). */
+struct pbx_digest_cred {
+	struct pl username, realm, nonce, uri, response, algorithm, qop,
+		  nc, cnonce, opaque;
+};
+
+int pbx_digest_alg_decode(const char *p, size_t l,
+			  enum pbx_digest_alg *algp);
+const char *pbx_digest_alg_name(enum pbx_digest_alg alg);
+/* HA1 = H(user:realm:password) as lowercase hex into hex[sz]. */
+int pbx_digest_ha1(char *hex, size_t sz, enum pbx_digest_alg alg,
+		   const char *user, const char *realm, const char *password);
+/* Parses "Digest k=v, ..." (quoted or token values); EBADMSG if bad. */
+int pbx_digest_cred_decode(struct pbx_digest_cred *cred,
+			   const char *hval, size_t len);
+/* True when cred's response matches the one computed from ha1 (hex,
+ * algorithm alg), the request method and cred's nonce/uri/qop fields. */
+bool pbx_digest_verify(const struct pbx_digest_cred *cred,
+		       enum pbx_digest_alg alg, const char *ha1,
+		       const char *method, size_t method_len);
+
+
+/* ---- nonces (nonce.c) ------------------------------------------------- */
+
+/* Stateless nonces: "<time hex><hmac hex>", valid for lifetime seconds;
+ * a table of nonce counts rejects replays (RFC 7616 3.4.5). */
+int pbx_nonce_alloc(struct pbx_nonce **np, uint32_t lifetime);
+int pbx_nonce_make(struct pbx_nonce *n, char *buf, size_t sz,
+		   uint64_t now_ms);
+/* 0: valid and fresh; ETIMEDOUT: authentic but expired (answer with
+ * stale=true); EALREADY: nc not above the last one seen; EBADMSG: not
+ * ours.  nc may be NULL (no qop). */
+int pbx_nonce_check(struct pbx_nonce *n, const char *nonce, size_t len,
+		    const char *nc, size_t nclen, uint64_t now_ms);
+
+
+/* ---- failure counting per source address (ban.c) --------------------- */
+
+int pbx_ban_alloc(struct pbx_ban **bp, uint32_t max_failures,
+		  uint32_t window_s, uint32_t ban_s);
+/* Records an authentication failure; true if the address is now banned. */
+bool pbx_ban_failure(struct pbx_ban *b, const struct sa *src,
+		     uint64_t now_ms);
+/* True while src is banned (its requests are dropped unanswered). */
+bool pbx_ban_active(struct pbx_ban *b, const struct sa *src,
+		    uint64_t now_ms);
+void pbx_ban_clear(struct pbx_ban *b, const struct sa *src);
+
+
+/* ---- users (user.c) ---------------------------------------------------- */
+
+struct pbx_user_prm {
+	const char *ext;          /* required: [A-Za-z0-9._-]{1,32}   */
+	const char *password;     /* required                          */
+	const char *name;         /* display name, may be NULL         */
+	const char *pin;          /* voicemail PIN, 4-16 digits or NULL */
+	const char *email;        /* may be NULL                       */
+};
+
+bool pbx_user_ext_valid(const char *ext);
+bool pbx_user_pin_valid(const char *pin);
+int pbx_user_password_gen(char *buf, size_t sz);
+/* EEXIST if ext exists, EINVAL for a bad field. */
+int pbx_user_add(const struct pbx_user_prm *prm);
+int pbx_user_del(const char *ext);
+int pbx_user_passwd(const char *ext, const char *password);
+int pbx_user_set_pin(const char *ext, const char *pin);
+bool pbx_user_pin_check(const char *ext, const char *pin);
+bool pbx_user_exists(const char *ext);
+/* The stored HA1 (hex) of ext for alg; ENOENT for an unknown user. */
+int pbx_user_ha1(const char *ext, enum pbx_digest_alg alg, char *ha1,
+		 size_t sz);
+int pbx_user_odict(const char *ext, struct odict **odp);
+int pbx_user_cmds_register(void);
+
+
+/* ---- location service (location.c) ----------------------------------- */
+
+struct pbx_binding_prm {
+	const char *ext;
+	const char *contact;      /* the Contact URI as the device sent it */
+	const struct sa *source;  /* where the REGISTER came from          */
+	const char *transport;    /* "udp", "tcp", "tls", "ws"             */
+	const char *user_agent;
+	const char *call_id;
+	uint32_t cseq;
+	uint32_t expires;         /* seconds; 0 removes the binding        */
+};
+
+int pbx_location_start(void);
+void pbx_location_stop(void);
+/* Adds, refreshes or (expires 0) removes one binding.  EALREADY when
+ * the Call-ID matches and the CSeq is not newer (RFC 3261 10.3 step 7). */
+int pbx_location_update(const struct pbx_binding_prm *prm);
+void pbx_location_remove_ext(const char *ext);
+unsigned pbx_location_count(const char *ext);
+unsigned pbx_location_total(void);
+int pbx_location_odict(struct odict **arrp);
+int pbx_reg_cmds_register(void);
+
+
+/* ---- SIP stack (sip.c) and authentication (auth.c) ------------------ */
+
+typedef void (pbx_sip_exit_h)(void *arg);
+
+int pbx_sip_start(pbx_sip_exit_h *exith, void *arg);
+void pbx_sip_close(void);
+void pbx_sip_stop(bool force);
+int pbx_sip_lsnr_refresh(void);
+const char *pbx_sip_allow(void);
+/* True if host[:port] names us: the domain or one of our addresses
+ * (port 0: any port). */
+bool pbx_sip_is_local(const struct pl *host, uint16_t port);
+
+int pbx_auth_start(void);
+void pbx_auth_stop(void);
+bool pbx_auth_banned(const struct sa *src);
+/* Checks the request's credentials (Authorization, or
+ * Proxy-Authorization when proxy).  0: authenticated as *extp (a
+ * NUL-terminated copy in extbuf).  Otherwise the request has been
+ * answered (401/407 challenge or 403) and the error says why:
+ * EAUTH (no or stale credentials), EACCES (wrong ones). */
+int pbx_auth_request(const struct sip_msg *msg, bool proxy, char *extbuf,
+		     size_t extsz);
+
+int pbx_registrar_start(void);
+void pbx_registrar_stop(void);
+
+
+/* ---- core start-up pieces --------------------------------------------- */
+
+int pbx_cmd_init(void);
+void pbx_cmd_close(void);
+/* Runs one request (argv words); writes one JSON reply line into mb.
+ * Sets *events when the request was `events`. */
+int pbx_cmd_run(struct mbuf *mb, int argc, char *argv[], bool *events);
+
+int pbx_ctl_start(const char *path);
+void pbx_ctl_stop(void);
+
+int pbx_event_init(void);
+void pbx_event_close(void);
+
+int pbx_db_open(const char *path);
+void pbx_db_close(void);
+
+int pbx_module_init(const char *path);
+int pbx_module_load(const char *name);
+int pbx_module_unload(const char *name);
+int pbx_module_cmds_register(void);
+int pbx_core_cmds_register(void);
+void pbx_module_close(void);
+
+#pragma GCC visibility pop
+
+#endif

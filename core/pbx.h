@@ -1,0 +1,156 @@
+/* pbx.h: the core API modules use: log, config, events, console, storage.
+ * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The only header a module includes (after <re.h>).  Everything declared
+ * here is exported from the pbxd executable (-rdynamic) and starts with
+ * pbx_; see STYLE.md §1 for why the prefix matters.
+ */
+#ifndef PBX_H
+#define PBX_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#pragma GCC visibility push(default)
+
+struct odict;
+struct sa;
+struct sip;
+struct sqlite3;
+struct pbx_binding;
+struct pbx_cmd_req;
+
+
+/* ---- logging (core/log.c) -------------------------------------------- */
+
+enum pbx_log_level {
+	PBX_LOG_DEBUG = 0,
+	PBX_LOG_INFO,
+	PBX_LOG_WARN,
+	PBX_LOG_ERROR,
+};
+
+/* Logs one line to stderr if lvl is at or above the current level.
+ * fmt is libre's re_printf format (%m errno, %r struct pl, %J sa). */
+void pbx_log(enum pbx_log_level lvl, const char *fmt, ...);
+void pbx_log_set_level(enum pbx_log_level lvl);
+enum pbx_log_level pbx_log_get_level(void);
+int pbx_log_level_parse(const char *name, enum pbx_log_level *lvlp);
+const char *pbx_log_level_name(enum pbx_log_level lvl);
+
+
+/* ---- configuration (core/conf.c) -------------------------------------
+ *
+ * Values come from the config file and -o overrides.  A getter that finds
+ * a bad value logs "FILE:LINE: KEY: what is wrong" and returns EINVAL; the
+ * caller (a module's init) returns that error and the load fails.  A key a
+ * module reads must start with the module's name and '_'.
+ */
+
+const char *pbx_conf_str(const char *key, const char *def);
+int pbx_conf_u32(const char *key, uint32_t def, uint32_t min, uint32_t max,
+		 uint32_t *valp);
+int pbx_conf_bool(const char *key, bool def, bool *valp);
+
+/* Reports a bad value of key the way the getters do; returns EINVAL. */
+int pbx_conf_error(const char *key, const char *fmt, ...);
+
+
+/* ---- event bus (core/event.c) ----------------------------------------
+ *
+ * Events are a name plus flat fields (an odict object).  Listeners run
+ * synchronously on the main loop, in registration order, and must not
+ * block.  The console's `events`, MWI and call records listen here.
+ */
+
+typedef void (pbx_event_h)(const char *name, const struct odict *fields,
+			   void *arg);
+
+int pbx_event_listen(pbx_event_h *h, void *arg);
+void pbx_event_unlisten(pbx_event_h *h, void *arg);
+
+/* Emits an event.  fields may be NULL; emit takes no reference to it. */
+void pbx_event_emit(const char *name, const struct odict *fields);
+
+/* Emits an event whose fields are given as key/value string pairs,
+ * terminated by NULL: pbx_event_emitv("module", "name", "x", NULL). */
+void pbx_event_emitv(const char *name, ...);
+
+
+/* ---- console commands (core/cmd.c) -----------------------------------
+ *
+ * A command is matched by its words ("vm list"); the handler gets the
+ * arguments after those words.  It fills the reply with pbx_cmd_reply_*
+ * or pbx_cmd_fail and returns 0, or returns an errno (then the reply is
+ * that error's text unless pbx_cmd_fail was called).
+ */
+
+typedef int (pbx_cmd_h)(struct pbx_cmd_req *req, int argc, char *argv[]);
+
+struct pbx_cmd {
+	const char *words;     /* "user add"                               */
+	const char *args;      /* synopsis of the arguments, "" for none    */
+	const char *help;      /* one line of help                          */
+	pbx_cmd_h *h;
+};
+
+int pbx_cmd_register(const struct pbx_cmd *cmdv, size_t cmdc);
+void pbx_cmd_unregister(const struct pbx_cmd *cmdv, size_t cmdc);
+
+/* The reply's data: an object or an array (odict, referenced), or text. */
+int pbx_cmd_reply_odict(struct pbx_cmd_req *req, struct odict *od,
+			bool array);
+int pbx_cmd_reply_str(struct pbx_cmd_req *req, const char *fmt, ...);
+
+/* Marks the reply failed with a message for people; returns EINVAL. */
+int pbx_cmd_fail(struct pbx_cmd_req *req, const char *fmt, ...);
+
+/* Appends object o (referenced) to arr, an odict used as a JSON array. */
+int pbx_odict_append(struct odict *arr, struct odict *o);
+
+
+/* ---- storage (core/db.c) ---------------------------------------------- */
+
+/* The daemon's SQLite connection (main loop thread only). */
+struct sqlite3 *pbx_db(void);
+
+/* Brings owner's tables forward: step i (0-based) takes the schema from
+ * version i to i+1.  Steps already applied are skipped; each step runs in
+ * its own transaction.  Returns 0 or an errno (logged). */
+int pbx_db_migrate(const char *owner, const char *const *stepv,
+		   size_t stepc);
+
+/* Runs one SQL statement with no result rows; returns 0 or EIO. */
+int pbx_db_exec(const char *sql);
+
+
+/* ---- SIP and registrations (core/sip.c, core/location.c) ------------- */
+
+struct sip *pbx_sip(void);
+const char *pbx_domain(void);
+
+/* Calls h for every live binding of ext (all extensions when ext is NULL);
+ * stops early when h returns true. */
+typedef bool (pbx_binding_h)(const struct pbx_binding *b, void *arg);
+void pbx_binding_apply(const char *ext, pbx_binding_h *h, void *arg);
+
+const char *pbx_binding_ext(const struct pbx_binding *b);
+const char *pbx_binding_contact(const struct pbx_binding *b);
+/* Where the device is reached: the REGISTER's source address (NAT). */
+const struct sa *pbx_binding_source(const struct pbx_binding *b);
+/* "udp", "tcp", "tls" or "ws". */
+const char *pbx_binding_transport(const struct pbx_binding *b);
+/* Seconds left before the binding expires. */
+uint32_t pbx_binding_expires(const struct pbx_binding *b);
+
+
+/* ---- daemon ----------------------------------------------------------- */
+
+/* Seconds since pbxd started. */
+uint64_t pbx_uptime(void);
+
+#pragma GCC visibility pop
+
+#endif

@@ -1,0 +1,171 @@
+# lib.sh: shared helpers for the integration tests (sourced, not run).
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Each test starts its own pbxd on 127.0.0.1 with free ports and its own
+# data_dir, talks to it only over loopback, and stops it by PID.  Results
+# are TAP-like lines: "ok N - what" / "not ok N - what"; finish exits 1
+# if any check failed.
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+PBXD=$BUILD/pbxd
+PBXCTL=$BUILD/pbxctl
+T_N=0
+T_FAIL=0
+T_DIR=$(mktemp -d /tmp/pbxd-test.XXXXXX)
+PBX_PID=""
+EXTRA_PIDS=""
+
+cleanup()
+{
+	for p in $EXTRA_PIDS $PBX_PID; do
+		kill "$p" 2>/dev/null
+	done
+	sleep 0.2
+	for p in $EXTRA_PIDS $PBX_PID; do
+		kill -9 "$p" 2>/dev/null
+	done
+	[ -n "$KEEP" ] || rm -rf "$T_DIR"
+}
+trap cleanup EXIT INT TERM
+
+ok()     { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
+diag()   { echo "# $*"; }
+
+# check "what" command...: ok if the command exits 0
+check()
+{
+	what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# check_eq "what" expected actual
+check_eq()
+{
+	if [ "$2" = "$3" ]; then ok "$1"; else
+		not_ok "$1"
+		diag "expected: $2"
+		diag "got:      $3"
+	fi
+}
+
+finish()
+{
+	if [ $T_FAIL -ne 0 ] && [ -n "$PBX_LOG" ] && [ -f "$PBX_LOG" ]; then
+		diag "pbxd log (last 30 lines):"
+		tail -30 "$PBX_LOG" | sed 's/^/#   /'
+	fi
+	echo "1..$T_N"
+	[ $T_FAIL -eq 0 ]
+	exit $?
+}
+
+# free_port: a port free for UDP and TCP on 127.0.0.1 (and port+1)
+free_port()
+{
+	while :; do
+		p=$(shuf -i 20000-59000 -n 1)
+		if ! ss -Hlnu "( sport = :$p or sport = :$((p + 1)) )" |
+		     grep -q . &&
+		   ! ss -Hlnt "( sport = :$p or sport = :$((p + 1)) )" |
+		     grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# pbx_start [-o KEY=VALUE]...: starts pbxd; sets PBX_PORT PBX_DATA
+# PBX_SOCK PBX_PID PBX_LOG.  A second call with the same PBX_DATA
+# restarts on the same data.
+pbx_start()
+{
+	PBX_PORT=${PBX_PORT:-$(free_port)}
+	PBX_DATA=${PBX_DATA:-$T_DIR/var}
+	PBX_SOCK=$PBX_DATA/pbxctl.sock
+	PBX_LOG=$T_DIR/pbxd.log
+	mkdir -p "$PBX_DATA"
+	$PBX_WRAP "$PBXD" -c "$ROOT/tests/integration/test.conf" \
+		-o sip_listen=127.0.0.1:$PBX_PORT \
+		-o sip_domain=127.0.0.1 \
+		-o data_dir="$PBX_DATA" \
+		-o module_path="$BUILD/modules" \
+		"$@" >>"$PBX_LOG" 2>&1 &
+	PBX_PID=$!
+	i=0
+	while ! "$PBXCTL" -s "$PBX_SOCK" status >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 150 ] || ! kill -0 "$PBX_PID" 2>/dev/null; then
+			diag "pbxd did not start:"
+			tail -20 "$PBX_LOG" | sed 's/^/#   /'
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# pbx_stop: SIGTERM, wait (bounded) for a clean exit; returns its status
+pbx_stop()
+{
+	[ -n "$PBX_PID" ] || return 0
+	kill -TERM "$PBX_PID" 2>/dev/null
+	i=0
+	while kill -0 "$PBX_PID" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			kill -9 "$PBX_PID"
+			PBX_PID=""
+			return 1
+		fi
+		sleep 0.1
+	done
+	wait "$PBX_PID"
+	rc=$?
+	PBX_PID=""
+	return $rc
+}
+
+ctl()      { "$PBXCTL" -s "$PBX_SOCK" "$@"; }
+ctl_json() { "$PBXCTL" -s "$PBX_SOCK" --json "$@"; }
+
+# json_get JSON EXPR: evaluates a jq-like path with python3 or lua
+json_get()
+{
+	printf '%s' "$1" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for k in sys.argv[1].split(".")[1:]:
+    if k == "":
+        continue
+    if isinstance(d, list):
+        d = d[int(k)] if k.isdigit() else len(d) if k == "length" else None
+    elif isinstance(d, dict):
+        d = d.get(k)
+    else:
+        d = None
+print("" if d is None else (json.dumps(d) if isinstance(d, (dict, list)) else (str(d).lower() if isinstance(d, bool) else d)))
+' "$2"
+}
+
+# sipp_run NAME SCENARIO [sipp args...]: runs one SIPp client scenario
+# against pbxd, bounded in time; log in $T_DIR/NAME.log
+sipp_run()
+{
+	name=$1
+	scen=$2
+	shift 2
+	timeout 30 sipp 127.0.0.1:"$PBX_PORT" -sf "$ROOT/tests/integration/sipp/$scen" \
+		-i 127.0.0.1 -p "$(free_port)" -m 1 -nostdin -bg_no \
+		-timeout 20s -timeout_error \
+		-trace_err -error_file "$T_DIR/$name.err" \
+		-trace_msg -message_file "$T_DIR/$name.msg" \
+		"$@" >"$T_DIR/$name.log" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		diag "sipp $scen exited $rc"
+		tail -5 "$T_DIR/$name.err" 2>/dev/null | sed 's/^/#   /'
+	fi
+	return $rc
+}
