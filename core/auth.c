@@ -273,8 +273,9 @@ int pbx_auth_request(const struct sip_msg *msg, bool proxy, char *extbuf,
 		uint8_t rnd[32];
 
 		rand_bytes(rnd, sizeof(rnd));
-		re_snprintf(ha1, sizeof(ha1), "%w", rnd,
-			    alg == PBX_DIGEST_SHA256 ? (size_t)32 : (size_t)16);
+		size_t n = alg == PBX_DIGEST_SHA256 ? 32 : 16;
+
+		re_snprintf(ha1, sizeof(ha1), "%w", rnd, n);
 	}
 
 	if (!pbx_digest_verify(&f.cred, alg, ha1, msg->met.p, msg->met.l))

@@ -344,16 +344,18 @@ static struct conf_entry *current_find(const char *key)
 }
 
 
+/* ap by pointer: a va_list parameter is an array on x86-64, and %v
+ * needs the address of the real va_list. */
 static int entry_verror(const struct conf_entry *e, const char *key,
-			const char *fmt, va_list ap)
+			const char *fmt, va_list *ap)
 {
 	if (e && e->line)
 		pbx_log(PBX_LOG_ERROR, "%s:%u: %s: %v", e->file, e->line,
-			key, fmt, &ap);
+			key, fmt, ap);
 	else if (e)
-		pbx_log(PBX_LOG_ERROR, "-o: %s: %v", key, fmt, &ap);
+		pbx_log(PBX_LOG_ERROR, "-o: %s: %v", key, fmt, ap);
 	else
-		pbx_log(PBX_LOG_ERROR, "%s: %v", key, fmt, &ap);
+		pbx_log(PBX_LOG_ERROR, "%s: %v", key, fmt, ap);
 
 	return EINVAL;
 }
@@ -369,7 +371,7 @@ int pbx_conf_error(const char *key, const char *fmt, ...)
 		e = entry_find(c->conf, key);
 
 	va_start(ap, fmt);
-	(void)entry_verror(e, key ? key : "?", fmt, ap);
+	(void)entry_verror(e, key ? key : "?", fmt, &ap);
 	va_end(ap);
 
 	return EINVAL;

@@ -96,8 +96,8 @@ static int version_set(const char *owner, int ver)
 	int rc;
 
 	rc = sqlite3_prepare_v2(pbx_db(), "INSERT OR REPLACE INTO "
-				"schema_version (owner, version) VALUES (?, ?)",
-				-1, &st, NULL);
+				"schema_version (owner, version) "
+				"VALUES (?, ?)", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return EIO;
 
@@ -130,9 +130,9 @@ int pbx_db_migrate(const char *owner, const char *const *stepv,
 		return err;
 
 	if (ver > (int)stepc) {
-		pbx_log(PBX_LOG_ERROR, "db: %s schema is version %d, newer than"
-			" this pbxd knows (%zu): upgrade pbxd", owner, ver,
-			stepc);
+		pbx_log(PBX_LOG_ERROR, "db: %s schema is version %d, newer "
+			"than this pbxd knows (%zu): upgrade pbxd", owner,
+			ver, stepc);
 		return EPROTO;
 	}
 

@@ -136,7 +136,7 @@ static bool expand_h(const char *ifname, const struct sa *sa, void *arg)
 		const struct laddr *la = le->data;
 
 		if (sa_cmp(&la->sa, &a, SA_ALL))
-			return false;     /* the default address, added first */
+			return false;   /* the default address: added first */
 	}
 
 	x->err = addr_add(x->s, &a, true, SIP_TRANSP_TCP);

@@ -14,6 +14,8 @@
 #include "core.h"
 
 
+#define USER_COLS "SELECT ext, name, email, pin_hash, realm FROM users "
+
 enum {
 	PASSWORD_LEN = 12,
 	SALT_LEN = 8,
@@ -340,36 +342,37 @@ bool pbx_user_exists(const char *ext)
 }
 
 
+static const char *col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s ? s : "";
+}
+
+
 static int row_odict(sqlite3_stmt *st, struct odict **odp)
 {
 	struct odict *o;
-	const char *pin;
 	int err;
 
 	err = odict_alloc(&o, 8);
 	if (err)
 		return err;
 
-	pin = (const char *)sqlite3_column_text(st, 3);
-	err = odict_entry_add(o, "ext", ODICT_STRING,
-			      (const char *)sqlite3_column_text(st, 0));
+	err = odict_entry_add(o, "ext", ODICT_STRING, col(st, 0));
 	if (!err)
-		err = odict_entry_add(o, "name", ODICT_STRING,
-				      (const char *)sqlite3_column_text(st, 1));
+		err = odict_entry_add(o, "name", ODICT_STRING, col(st, 1));
 	if (!err)
-		err = odict_entry_add(o, "email", ODICT_STRING,
-				      (const char *)sqlite3_column_text(st, 2));
+		err = odict_entry_add(o, "email", ODICT_STRING, col(st, 2));
 	if (!err)
 		err = odict_entry_add(o, "has_pin", ODICT_BOOL,
-				      pin && *pin);
+				      *col(st, 3) != '\0');
 	if (!err)
-		err = odict_entry_add(o, "realm", ODICT_STRING,
-				      (const char *)sqlite3_column_text(st, 4));
+		err = odict_entry_add(o, "realm", ODICT_STRING, col(st, 4));
 	if (!err)
 		err = odict_entry_add(o, "registrations", ODICT_INT,
-				      (int64_t)pbx_location_count(
-				      (const char *)sqlite3_column_text(st,
-									  0)));
+				      (int64_t)pbx_location_count(col(st,
+								      0)));
 	if (err)
 		mem_deref(o);
 	else
@@ -389,11 +392,8 @@ int pbx_user_odict(const char *ext, struct odict **odp)
 	if (!odp)
 		return EINVAL;
 
-	rc = sqlite3_prepare_v2(pbx_db(), ext ?
-				"SELECT ext, name, email, pin_hash, realm FROM "
-				"users WHERE ext = ?" :
-				"SELECT ext, name, email, pin_hash, realm FROM "
-				"users ORDER BY ext", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(pbx_db(), ext ? USER_COLS "WHERE ext = ?" :
+				USER_COLS "ORDER BY ext", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return EIO;
 	if (ext)
