@@ -109,7 +109,9 @@ test: install-deps
 
 bench: install-deps
 	$(MAKE) all
-	./tests/bench/run
+	@if [ -x tests/bench/run ]; then ./tests/bench/run; else \
+		echo "no benchmarks yet: they come with the calls issue"; \
+		exit 1; fi
 
 clean:
 	rm -rf $(BUILD)

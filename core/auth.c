@@ -256,13 +256,6 @@ int pbx_auth_request(const struct sip_msg *msg, bool proxy, char *extbuf,
 		return EAUTH;
 	}
 
-	err = pbx_nonce_check(a->nonce, f.cred.nonce.p, f.cred.nonce.l,
-			      f.cred.nc.p, f.cred.nc.l, tmr_jiffies());
-	if (err) {
-		(void)challenge(msg, proxy, err == ETIMEDOUT);
-		return EAUTH;
-	}
-
 	if (f.cred.username.l >= extsz)
 		return fail(msg, &f.cred.username);
 	pl_strcpy(&f.cred.username, extbuf, extsz);
@@ -271,15 +264,24 @@ int pbx_auth_request(const struct sip_msg *msg, bool proxy, char *extbuf,
 	 * same way (and in about the same time) as a wrong password */
 	if (pbx_user_ha1(extbuf, alg, ha1, sizeof(ha1))) {
 		uint8_t rnd[32];
-
-		rand_bytes(rnd, sizeof(rnd));
 		size_t n = alg == PBX_DIGEST_SHA256 ? 32 : 16;
 
+		rand_bytes(rnd, sizeof(rnd));
 		re_snprintf(ha1, sizeof(ha1), "%w", rnd, n);
 	}
 
 	if (!pbx_digest_verify(&f.cred, alg, ha1, msg->met.p, msg->met.l))
 		return fail(msg, &f.cred.username);
+
+	/* The nonce only after the response: checking records the nonce
+	 * count, and a forged request must not use up a client's counts.
+	 * An old nonce with the right password is "stale" (RFC 7616 3.3). */
+	err = pbx_nonce_check(a->nonce, f.cred.nonce.p, f.cred.nonce.l,
+			      f.cred.nc.p, f.cred.nc.l, tmr_jiffies());
+	if (err) {
+		(void)challenge(msg, proxy, err == ETIMEDOUT);
+		return EAUTH;
+	}
 
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* main.c: pbxd's arguments, start-up order and shutdown.
  * SPDX-License-Identifier: BSD-3-Clause
  */
+#define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -165,6 +166,57 @@ static void signal_h(int sig)
 }
 
 
+/* SIGHUP arrives outside the loop: a self-pipe brings it in. */
+static int hup_pipe[2] = {-1, -1};
+
+
+static void hup_signal(int sig)
+{
+	const char b = 'h';
+	(void)sig;
+
+	if (write(hup_pipe[1], &b, 1) < 0) {
+		/* the pipe is full: a reload is already pending */
+	}
+}
+
+
+static void hup_read(int flags, void *arg)
+{
+	char buf[16];
+	(void)flags;
+	(void)arg;
+
+	while (read(hup_pipe[0], buf, sizeof(buf)) > 0)
+		;
+	pbx_log(PBX_LOG_INFO, "SIGHUP: reloading");
+	pbx_event_emitv("reload", "reason", "SIGHUP", NULL);
+}
+
+
+static int hup_setup(void)
+{
+	if (pipe2(hup_pipe, O_NONBLOCK | O_CLOEXEC))
+		return errno;
+
+	signal(SIGHUP, hup_signal);
+
+	return fd_listen(hup_pipe[0], FD_READ, hup_read, NULL);
+}
+
+
+static void hup_close(void)
+{
+	signal(SIGHUP, SIG_DFL);
+	if (hup_pipe[0] < 0)
+		return;
+	fd_close(hup_pipe[0]);
+	close(hup_pipe[0]);
+	close(hup_pipe[1]);
+	hup_pipe[0] = hup_pipe[1] = -1;
+}
+
+
 static int start(const struct args *a)
 {
 	struct pbx_core *c = pbx_core();
@@ -211,6 +263,8 @@ static int start(const struct args *a)
 		err = pbx_conf_apply("module", module_load_h, NULL);
 	if (!err)
 		err = pbx_sip_lsnr_refresh();
+	if (!err)
+		err = hup_setup();
 	if (err)
 		return err;
 
@@ -223,6 +277,7 @@ static int start(const struct args *a)
 
 static void stop(void)
 {
+	hup_close();
 	pbx_ctl_stop();
 	pbx_module_close();
 	pbx_registrar_stop();

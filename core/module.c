@@ -123,6 +123,9 @@ int pbx_module_load(const char *name)
 	}
 
 	list_append(&c->modules, &m->le, m);
+	/* the module may have added SIP listeners: keep the catch-all last */
+	if (pbx_sip())
+		(void)pbx_sip_lsnr_refresh();
 	pbx_log(PBX_LOG_INFO, "module: %s loaded", name);
 	pbx_event_emitv("module", "action", "load", "name", name, NULL);
 
