@@ -4,6 +4,8 @@
 # Plain GNU make.  Each module folder adds itself through
 # modules/NAME/module.mk (see modules/natping/module.mk).
 
+.DEFAULT_GOAL := all
+
 BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
@@ -32,7 +34,7 @@ CORE_LIBS := $(RE_LIBS) $(SQLITE_LIBS) $(SSL_LIBS) $(LUA_LIBS) -lm -lpthread -ld
 CORE_INC  := $(SQLITE_CFLAGS) $(LUA_CFLAGS)
 
 CTL_SRCS  := $(wildcard pbxctl/*.c)
-CTL_OBJS  := $(CTL_SRCS:%.c=$(BUILD)/%.o)
+CTL_OBJS  := $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
 
 MODULES   :=
 MOD_SOS   :=
@@ -67,7 +69,7 @@ $(BUILD)/pbxd: $(BUILD)/core/main.o $(BUILD)/libpbxcore.a
 		-Wl,--whole-archive $(BUILD)/libpbxcore.a -Wl,--no-whole-archive \
 		$(CORE_LIBS)
 
-$(BUILD)/pbxctl/%.o: pbxctl/%.c config.mk
+$(BUILD)/obj/pbxctl/%.o: pbxctl/%.c config.mk
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(EDIT_CFLAGS) -c $< -o $@
 

@@ -11,7 +11,7 @@
 
 
 enum {
-	NONCE_LIFETIME = 300,     /* seconds */
+	NONCE_LIFETIME = 300,     /* seconds: auth_nonce_lifetime default */
 	MAX_ALGS = 2,
 };
 
@@ -84,7 +84,7 @@ static int algs_parse(struct pbx_auth *a)
 int pbx_auth_start(void)
 {
 	struct pbx_core *c = pbx_core();
-	uint32_t failures, ban_s;
+	uint32_t failures, ban_s, lifetime;
 	struct pbx_auth *a;
 	int err;
 
@@ -97,12 +97,15 @@ int pbx_auth_start(void)
 
 	err = algs_parse(a);
 	if (!err)
+		err = pbx_conf_u32("auth_nonce_lifetime", NONCE_LIFETIME, 1,
+				   86400, &lifetime);
+	if (!err)
 		err = pbx_conf_u32("auth_ban_failures", 10, 0, 100000,
 				   &failures);
 	if (!err)
 		err = pbx_conf_u32("auth_ban_seconds", 300, 1, 86400, &ban_s);
 	if (!err)
-		err = pbx_nonce_alloc(&a->nonce, NONCE_LIFETIME);
+		err = pbx_nonce_alloc(&a->nonce, lifetime);
 	if (!err)
 		err = pbx_ban_alloc(&a->ban, failures, 60, ban_s);
 	if (err) {

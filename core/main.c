@@ -26,8 +26,9 @@ static const char *const core_keys[] = {
 	"sip_listen", "sip_tls_listen", "sip_tls_cert", "sip_ws_listen",
 	"sip_domain", "rtp_ports", "data_dir", "ctl_socket", "dialplan",
 	"module_path", "module", "sounds_dir", "auth_algorithms",
-	"auth_ban_failures", "auth_ban_seconds", "reg_min_expires",
-	"reg_max_expires", "reg_default_expires", "log_level",
+	"auth_ban_failures", "auth_ban_seconds", "auth_nonce_lifetime",
+	"reg_min_expires", "reg_max_expires", "reg_default_expires",
+	"log_level",
 };
 
 struct args {
