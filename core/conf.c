@@ -494,6 +494,34 @@ static bool module_key(const char *key, const char *module_path)
 }
 
 
+int pbx_conf_check_unused(const char *prefix)
+{
+	struct pbx_core *c = pbx_core();
+	size_t l = prefix ? strlen(prefix) : 0;
+	struct le *le;
+	int err = 0;
+
+	if (!c || !c->conf || !l)
+		return 0;
+
+	for (le = list_head(&c->conf->entries); le; le = le->next) {
+		struct conf_entry *e = le->data;
+
+		if (e->used || strncmp(e->key, prefix, l))
+			continue;
+
+		if (e->line)
+			pbx_log(PBX_LOG_ERROR, "%s:%u: %s: unknown key",
+				e->file, e->line, e->key);
+		else
+			pbx_log(PBX_LOG_ERROR, "-o: %s: unknown key", e->key);
+		err = EINVAL;
+	}
+
+	return err;
+}
+
+
 int pbx_conf_check_keys(const struct pbx_conf *conf,
 			const char *const *corev, size_t corec,
 			const char *module_path)

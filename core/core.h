@@ -71,6 +71,9 @@ void pbx_conf_set_current(struct pbx_conf *conf);
 int pbx_conf_check_keys(const struct pbx_conf *conf,
 			const char *const *corev, size_t corec,
 			const char *module_path);
+/* Logs every key starting with prefix that no getter has read ("FILE:LINE:
+ * KEY: unknown key"); EINVAL if any.  Run after a module's init. */
+int pbx_conf_check_unused(const char *prefix);
 /* Calls h for every value of a repeatable key, in file order. */
 typedef int (pbx_conf_value_h)(const char *val, void *arg);
 int pbx_conf_apply(const char *key, pbx_conf_value_h *h, void *arg);

@@ -122,6 +122,12 @@ int pbx_module_load(const char *name)
 		goto out;
 	}
 
+	/* the module's init read its keys: any other NAME_ key is a typo */
+	re_snprintf(path, sizeof(path), "%s_", name);
+	err = pbx_conf_check_unused(path);
+	if (err)
+		goto out;
+
 	list_append(&c->modules, &m->le, m);
 	/* the module may have added SIP listeners: keep the catch-all last */
 	if (pbx_sip())

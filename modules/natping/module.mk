@@ -1,0 +1,4 @@
+MODULES += natping
+natping_SRCS := natping.c ping.c
+natping_CFLAGS :=
+natping_LIBS :=
