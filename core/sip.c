@@ -307,6 +307,22 @@ int pbx_sip_lsnr_refresh(void)
 }
 
 
+/* Every SIP message in and out, at log level debug. */
+static void trace_h(bool tx, enum sip_transp tp, const struct sa *src,
+		    const struct sa *dst, const uint8_t *pkt, size_t len,
+		    void *arg)
+{
+	(void)arg;
+
+	if (pbx_log_get_level() > PBX_LOG_DEBUG)
+		return;
+
+	pbx_log(PBX_LOG_DEBUG, "sip: %s %s %J -> %J (%zu bytes)\n%b",
+		tx ? "send" : "recv", sip_transp_name(tp), src, dst, len,
+		pkt, len);
+}
+
+
 static void exit_h(void *arg)
 {
 	struct pbx_sipstack *s = arg;
@@ -393,6 +409,7 @@ int pbx_sip_start(pbx_sip_exit_h *exith, void *arg)
 	if (err)
 		goto out;
 
+	sip_set_trace_handler(s->sip, trace_h);
 	err = listen_list(s, "sip_listen", "0.0.0.0:5060", SIP_TRANSP_TCP);
 	if (!err)
 		err = tls_setup(s);
