@@ -49,6 +49,31 @@ static const char *transp_name(enum sip_transp tp)
 }
 
 
+/* delta-seconds (RFC 3261 25.1): digits only; a larger value than fits
+ * is capped.  false for anything malformed. */
+static bool delta_decode(const struct pl *pl, uint32_t *valp)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (!pl_isset(pl) || !pl->l)
+		return false;
+
+	for (i = 0; i < pl->l; i++) {
+		if (pl->p[i] < '0' || pl->p[i] > '9')
+			return false;
+		if (v < UINT32_MAX)
+			v = v * 10 + (uint64_t)(pl->p[i] - '0');
+	}
+
+	*valp = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+
+	return true;
+}
+
+
+/* The contact's expires parameter, else the Expires header, else the
+ * default; a malformed value counts as absent (RFC 3261 20.19). */
 static uint32_t expires_of(const struct reg_req *rq,
 			   const struct sip_addr *addr)
 {
@@ -56,11 +81,10 @@ static uint32_t expires_of(const struct reg_req *rq,
 	struct pl pl;
 	uint32_t e;
 
-	if (!msg_param_decode(&addr->params, "expires", &pl))
-		e = pl_u32(&pl);
-	else if (pl_isset(&rq->msg->expires))
-		e = pl_u32(&rq->msg->expires);
-	else
+	if (!msg_param_decode(&addr->params, "expires", &pl) &&
+	    delta_decode(&pl, &e))
+		;
+	else if (!delta_decode(&rq->msg->expires, &e))
 		e = r->def_expires;
 
 	if (e > r->max_expires)
@@ -180,8 +204,9 @@ static int apply(struct reg_req *rq, const char *ext)
 	int err;
 
 	if (rq->star) {
-		if (rq->cc || !pl_isset(&msg->expires) ||
-		    pl_u32(&msg->expires) != 0) {
+		uint32_t e;
+
+		if (rq->cc || !delta_decode(&msg->expires, &e) || e != 0) {
 			(void)sip_treply(NULL, pbx_sip(), msg, 400, "Contact *"
 					 " needs Expires: 0 and no other "
 					 "Contact");

@@ -27,7 +27,9 @@ cleanup()
 	done
 	[ -n "$KEEP" ] || rm -rf "$T_DIR"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT		# exit runs cleanup; the test must not go on
+trap 'exit 143' TERM
 
 ok()     { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
@@ -135,12 +137,18 @@ json_get()
 {
 	printf '%s' "$1" | python3 -c '
 import json, sys
-d = json.load(sys.stdin)
+try:
+    d = json.load(sys.stdin)
+except ValueError:
+    d = None
 for k in sys.argv[1].split(".")[1:]:
     if k == "":
         continue
     if isinstance(d, list):
-        d = d[int(k)] if k.isdigit() else len(d) if k == "length" else None
+        if k == "length":
+            d = len(d)
+        else:
+            d = d[int(k)] if k.isdigit() and int(k) < len(d) else None
     elif isinstance(d, dict):
         d = d.get(k)
     else:
@@ -157,7 +165,7 @@ sipp_run()
 	scen=$2
 	shift 2
 	timeout 30 sipp 127.0.0.1:"$PBX_PORT" -sf "$ROOT/tests/integration/sipp/$scen" \
-		-i 127.0.0.1 -p "$(free_port)" -m 1 -nostdin -bg_no \
+		-i 127.0.0.1 -p "$(free_port)" -m 1 -nostdin \
 		-timeout 20s -timeout_error \
 		-trace_err -error_file "$T_DIR/$name.err" \
 		-trace_msg -message_file "$T_DIR/$name.msg" \

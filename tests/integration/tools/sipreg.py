@@ -74,9 +74,12 @@ def main():
             time.sleep(float(os.environ.get('SIPREG_DELAY', '0')))
             continue
         print(code)
+        mine = '%s:%d;' % (lhost, lport)
         for l in data.split('\r\n'):
             if l.lower().split(':')[0] in ('contact', 'www-authenticate'):
                 print(l)
+                if mine in l and 'expires=' in l:
+                    print('granted: ' + l.rsplit('expires=', 1)[1])
         return 0 if code == 200 else 1
     return 1
 
