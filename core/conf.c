@@ -494,6 +494,18 @@ static bool module_key(const char *key, const char *module_path)
 }
 
 
+static int entry_unknown(const struct conf_entry *e)
+{
+	if (e->line)
+		pbx_log(PBX_LOG_ERROR, "%s:%u: %s: unknown key", e->file,
+			e->line, e->key);
+	else
+		pbx_log(PBX_LOG_ERROR, "-o: %s: unknown key", e->key);
+
+	return EINVAL;
+}
+
+
 int pbx_conf_check_unused(const char *prefix)
 {
 	struct pbx_core *c = pbx_core();
@@ -510,12 +522,7 @@ int pbx_conf_check_unused(const char *prefix)
 		if (e->used || strncmp(e->key, prefix, l))
 			continue;
 
-		if (e->line)
-			pbx_log(PBX_LOG_ERROR, "%s:%u: %s: unknown key",
-				e->file, e->line, e->key);
-		else
-			pbx_log(PBX_LOG_ERROR, "-o: %s: unknown key", e->key);
-		err = EINVAL;
+		err = entry_unknown(e);
 	}
 
 	return err;
@@ -543,12 +550,7 @@ int pbx_conf_check_keys(const struct pbx_conf *conf,
 		if (known || module_key(e->key, module_path))
 			continue;
 
-		if (e->line)
-			pbx_log(PBX_LOG_ERROR, "%s:%u: %s: unknown key",
-				e->file, e->line, e->key);
-		else
-			pbx_log(PBX_LOG_ERROR, "-o: %s: unknown key", e->key);
-		err = EINVAL;
+		err = entry_unknown(e);
 	}
 
 	return err;

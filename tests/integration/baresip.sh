@@ -8,17 +8,6 @@
 
 BARESIP=${BARESIP:-baresip}
 
-# reg_of EXT: the `reg list` entries of EXT, one JSON object a line
-reg_of()
-{
-	ctl_json reg list | python3 -c '
-import json, sys
-for r in json.load(sys.stdin)["data"]:
-    if r["ext"] == sys.argv[1]:
-        print(json.dumps(r, sort_keys=True))
-' "$1"
-}
-
 if ! command -v "$BARESIP" >/dev/null 2>&1; then
 	ok "# SKIP baresip is not installed"
 	finish

@@ -157,6 +157,17 @@ print("" if d is None else (json.dumps(d) if isinstance(d, (dict, list)) else (s
 ' "$2"
 }
 
+# reg_of EXT: the `reg list` entries of EXT, one JSON object a line
+reg_of()
+{
+	ctl_json reg list | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["data"]:
+    if r["ext"] == sys.argv[1]:
+        print(json.dumps(r, sort_keys=True))
+' "$1"
+}
+
 # sipp_run NAME SCENARIO [sipp args...]: runs one SIPp client scenario
 # against pbxd, bounded in time; log in $T_DIR/NAME.log
 sipp_run()

@@ -46,17 +46,6 @@ else:
 EOF
 }
 
-# reg_of EXT: the `reg list` entries of EXT, one JSON object a line
-reg_of()
-{
-	ctl_json reg list | python3 -c '
-import json, sys
-for r in json.load(sys.stdin)["data"]:
-    if r["ext"] == sys.argv[1]:
-        print(json.dumps(r, sort_keys=True))
-' "$1"
-}
-
 # matches TEXT ERE...: every ERE matches some line of TEXT
 matches()
 {

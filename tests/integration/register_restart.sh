@@ -6,17 +6,6 @@
 
 . "$(dirname "$0")/lib.sh"
 
-# reg_of EXT: the `reg list` entries of EXT, one JSON object a line
-reg_of()
-{
-	ctl_json reg list | python3 -c '
-import json, sys
-for r in json.load(sys.stdin)["data"]:
-    if r["ext"] == sys.argv[1]:
-        print(json.dumps(r, sort_keys=True))
-' "$1"
-}
-
 # ctl_q ARGS...: ctl, quietly
 ctl_q() { ctl "$@" >/dev/null; }
 
