@@ -220,6 +220,174 @@ int pbx_registrar_start(void);
 void pbx_registrar_stop(void);
 
 
+/* ---- media of one leg (media.c, sdp.c) --------------------------------
+ *
+ * A leg's RTP/RTCP socket (ports from rtp_ports), its SDP offer/answer
+ * and the relay to another leg's media without decoding.
+ */
+
+struct pbx_media;
+
+struct pbx_media_stats {
+	uint64_t packets_in;      /* RTP packets received              */
+	uint64_t packets_out;     /* RTP packets sent                  */
+	uint32_t lost;            /* by sequence gaps of the received  */
+};
+
+enum pbx_media_dir {
+	PBX_MEDIA_SENDRECV = 0,
+	PBX_MEDIA_SENDONLY,
+	PBX_MEDIA_RECVONLY,
+	PBX_MEDIA_INACTIVE,
+};
+
+/* Reads rtp_ports and rtp_timeout; pbx_media_stop frees what is left. */
+int pbx_media_start(void);
+void pbx_media_stop(void);
+/* Open RTP sockets (for the tests' port-leak checks). */
+unsigned pbx_media_count(void);
+
+/* laddr: our address as the peer sees it (goes into SDP c=). */
+int pbx_media_alloc(struct pbx_media **mp, const struct sa *laddr);
+/* Our offer.  codecs: comma-separated names in order of preference
+ * ("PCMU,PCMA"); NULL offers everything we have.  telephone-event is
+ * always added. */
+int pbx_media_offer(struct pbx_media *m, const char *codecs,
+		    struct mbuf **sdpp);
+/* The peer's SDP.  An offer (offer true) gets our answer in *answerp.
+ * EPROTO when no codec is common (answer 488), EBADMSG if malformed. */
+int pbx_media_remote(struct pbx_media *m, struct mbuf *sdp, bool offer,
+		     struct mbuf **answerp);
+/* The negotiated codec ("PCMU"), NULL before negotiation. */
+const char *pbx_media_codec(const struct pbx_media *m);
+/* The peer's codecs that we support, in its order: "PCMA,PCMU". */
+int pbx_media_remote_codecs(const struct pbx_media *m, char *buf,
+			    size_t sz);
+enum pbx_media_dir pbx_media_remote_dir(const struct pbx_media *m);
+/* Sets the direction we put in our next offer/answer (hold). */
+void pbx_media_set_dir(struct pbx_media *m, enum pbx_media_dir dir);
+uint16_t pbx_media_port(const struct pbx_media *m);
+void pbx_media_stats(const struct pbx_media *m, struct pbx_media_stats *st);
+/* Relays RTP (and telephone-event, PT mapped) between a and b both ways,
+ * re-stamped with each outgoing leg's SSRC/sequence/timestamp base.
+ * ENOTSUP when their codecs differ.  Replaces any earlier bridge. */
+int pbx_media_bridge(struct pbx_media *a, struct pbx_media *b);
+void pbx_media_unbridge(struct pbx_media *m);
+/* Called once rtp_timeout seconds pass without RTP from the peer while
+ * watching (after answer; not while the peer holds). */
+typedef void (pbx_media_timeout_h)(struct pbx_media *m, void *arg);
+void pbx_media_watch(struct pbx_media *m, pbx_media_timeout_h *h,
+		     void *arg);
+
+
+/* ---- Lua engine (lua.c, lua_call.c, lua_pbx.c) ------------------------ */
+
+struct pbx_script;
+
+/* Loads the dialplan (dialplan key); an error is logged, EINVAL. */
+int pbx_lua_start(void);
+void pbx_lua_stop(void);
+/* Loads the file again into a new Lua state for new calls; running calls
+ * keep the old state.  On error the old one stays: err says why. */
+int pbx_lua_reload(char *err, size_t sz);
+
+/* Runs route(call) in a new coroutine.  The script references the call;
+ * call.c calls pbx_script_hangup when the call ends, and the script
+ * calls pbx_call_script_done when route() returns or fails. */
+int pbx_script_start(struct pbx_script **sp, struct pbx_call *call);
+void pbx_script_hangup(struct pbx_script *s);
+/* Resumes a script waiting in pbx_lua_yield (pbx_call_resume uses it). */
+void pbx_script_resume(struct pbx_script *s, pbx_lua_push_h *push,
+		       void *arg);
+bool pbx_script_waiting(const struct pbx_script *s);
+unsigned pbx_lua_running(void);     /* coroutines alive, all states */
+
+
+/* ---- calls (call.c, leg.c, dial.c, cdr.c) ---------------------------- */
+
+enum pbx_call_state {
+	PBX_CALL_ROUTING = 0,     /* INVITE accepted, script deciding  */
+	PBX_CALL_RINGING,         /* 180 sent                          */
+	PBX_CALL_EARLY,           /* 183 with SDP: early media         */
+	PBX_CALL_ANSWERED,
+	PBX_CALL_ENDED,
+};
+
+/* Fields of the call object (strings valid while the call lives). */
+const char *pbx_call_from(const struct pbx_call *c);
+const char *pbx_call_from_name(const struct pbx_call *c);
+const char *pbx_call_from_uri(const struct pbx_call *c);
+const char *pbx_call_to(const struct pbx_call *c);
+const char *pbx_call_to_uri(const struct pbx_call *c);
+const char *pbx_call_user(const struct pbx_call *c);    /* NULL: none */
+const char *pbx_call_trunk(const struct pbx_call *c);   /* NULL: none */
+const char *pbx_call_source(const struct pbx_call *c);  /* "ip:port" */
+enum pbx_call_state pbx_call_state(const struct pbx_call *c);
+const char *pbx_call_state_name(enum pbx_call_state st);
+bool pbx_call_ended(const struct pbx_call *c);
+/* A header of the INVITE: a copy in buf; ENOENT if absent. */
+int pbx_call_header(const struct pbx_call *c, const char *name, char *buf,
+		    size_t sz);
+
+/* Done handler of a waiting call operation; err 0 on success. */
+typedef void (pbx_call_done_h)(int err, void *arg);
+
+/* 200 OK with our SDP; h once the ACK arrives (or err). */
+int pbx_call_answer(struct pbx_call *c, pbx_call_done_h *h, void *arg);
+int pbx_call_ring(struct pbx_call *c);
+int pbx_call_progress(struct pbx_call *c);
+int pbx_call_reject(struct pbx_call *c, uint16_t code, const char *reason);
+int pbx_call_hangup(struct pbx_call *c);
+int pbx_call_var_set(struct pbx_call *c, const char *key,
+		     const char *value);
+const char *pbx_call_var_get(const struct pbx_call *c, const char *key);
+
+enum pbx_dial_result {
+	PBX_DIAL_ANSWERED = 0,
+	PBX_DIAL_BUSY,
+	PBX_DIAL_NOANSWER,
+	PBX_DIAL_UNAVAILABLE,
+	PBX_DIAL_DECLINED,
+	PBX_DIAL_FAILED,
+};
+
+struct pbx_dial_prm {
+	const char *const *targets;  /* "1001" or "sip:..." each         */
+	size_t targetc;
+	bool sequential;             /* hunt in turn instead of forking  */
+	uint32_t timeout;            /* seconds, per target when hunting */
+	const char *caller_id;       /* From user shown to the callee    */
+	const char *headers;         /* extra header lines, "\r\n" each */
+};
+
+struct pbx_dial_info {
+	enum pbx_dial_result result;
+	uint16_t code;               /* last final status seen, 0 none   */
+	const char *reason;
+	const char *answered_by;     /* the contact that answered        */
+	uint32_t duration;           /* seconds bridged                  */
+};
+
+typedef void (pbx_dial_done_h)(const struct pbx_dial_info *info,
+			       void *arg);
+const char *pbx_dial_result_name(enum pbx_dial_result r);
+/* Rings the targets, bridges on answer; h when ringing fails or the
+ * bridged call ends (not if the caller hangs up: then the script gets
+ * "hangup"). */
+int pbx_call_dial(struct pbx_call *c, const struct pbx_dial_prm *prm,
+		  pbx_dial_done_h *h, void *arg);
+/* Rings ext; when it answers runs the dialplan for a call from ext to
+ * target.  Returns the new call's id in idbuf. */
+int pbx_call_originate(const char *ext, const char *target, char *idbuf,
+		       size_t sz);
+/* Called by the script layer when route() ended (err: it failed). */
+void pbx_call_script_done(struct pbx_call *c, int err);
+
+int pbx_calls_start(void);
+void pbx_calls_stop(void);
+unsigned pbx_calls_count(void);
+
+
 /* ---- core start-up pieces --------------------------------------------- */
 
 int pbx_cmd_init(void);

@@ -28,7 +28,7 @@ static const char *const core_keys[] = {
 	"module_path", "module", "sounds_dir", "auth_algorithms",
 	"auth_ban_failures", "auth_ban_seconds", "auth_nonce_lifetime",
 	"reg_min_expires", "reg_max_expires", "reg_default_expires",
-	"log_level",
+	"log_level", "rtp_timeout", "dialplan_max_memory", "dialplan_max_ms",
 };
 
 struct args {

@@ -146,6 +146,51 @@ const char *pbx_binding_transport(const struct pbx_binding *b);
 uint32_t pbx_binding_expires(const struct pbx_binding *b);
 
 
+/* ---- calls and their Lua methods (call.c, lua_call.c) ------------------
+ *
+ * A module adds methods to the Lua call object with a static table.  A
+ * method that waits (plays, records, joins a room) yields the call's
+ * script with pbx_lua_yield and later continues it with pbx_call_resume.
+ * If the call hangs up meanwhile, cancel(arg) is called (stop your work,
+ * do not resume) and the script gets the error "hangup".
+ */
+
+struct lua_State;
+struct pbx_call;
+
+typedef int (pbx_lua_fn)(struct lua_State *L);
+
+struct pbx_lua_method {
+	const char *name;          /* call:NAME(...)                    */
+	pbx_lua_fn *fn;
+};
+
+int pbx_lua_method_register(const struct pbx_lua_method *v, size_t n);
+void pbx_lua_method_unregister(const struct pbx_lua_method *v, size_t n);
+
+/* The call at stack index idx; raises a Lua error if it is not a call
+ * and "hangup" if the call has ended. */
+struct pbx_call *pbx_lua_check_call(struct lua_State *L, int idx);
+
+/* Pushes the results of a waiting method onto the script's stack;
+ * returns how many. */
+typedef int (pbx_lua_push_h)(struct lua_State *L, void *arg);
+typedef void (pbx_lua_cancel_h)(void *arg);
+
+/* Ends a method by yielding: `return pbx_lua_yield(L, call, cancel,
+ * arg);`.  EALREADY-style misuse (a second wait) raises a Lua error. */
+int pbx_lua_yield(struct lua_State *L, struct pbx_call *call,
+		  pbx_lua_cancel_h *cancel, void *arg);
+
+/* Continues the script waiting in a method of call; push (may be NULL)
+ * pushes the method's results.  Safe to call from any loop callback,
+ * never from inside the Lua method itself. */
+void pbx_call_resume(struct pbx_call *call, pbx_lua_push_h *push,
+		     void *arg);
+
+const char *pbx_call_id(const struct pbx_call *call);
+
+
 /* ---- daemon ----------------------------------------------------------- */
 
 /* Seconds since pbxd started. */
