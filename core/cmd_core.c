@@ -30,7 +30,8 @@ static int cmd_status(struct pbx_cmd_req *req, int argc, char *argv[])
 		err = odict_entry_add(o, "registrations", ODICT_INT,
 				      (int64_t)pbx_location_total());
 	if (!err)
-		err = odict_entry_add(o, "calls", ODICT_INT, (int64_t)0);
+		err = odict_entry_add(o, "calls", ODICT_INT,
+				      (int64_t)pbx_calls_count());
 	if (!err)
 		err = odict_entry_add(o, "modules", ODICT_INT,
 				      (int64_t)list_count(&c->modules));

@@ -19,6 +19,7 @@ struct pbx_sipstack;
 struct pbx_registrar;
 struct pbx_location;
 struct pbx_auth;
+struct pbx_calls;
 struct pbx_nonce;
 struct pbx_ban;
 
@@ -38,6 +39,7 @@ struct pbx_core {
 	struct pbx_sipstack *sip;     /* owned: SIP stack (sip.c)         */
 	struct pbx_registrar *reg;    /* owned: registrar (registrar.c)   */
 	struct pbx_auth *auth;        /* owned: digest auth (auth.c)      */
+	struct pbx_calls *calls;      /* owned: calls (call.c)            */
 	struct pbx_location *loc;     /* owned: bindings (location.c)     */
 	struct list modules;          /* struct pbx_modref (module.c)     */
 	char *module_path;            /* owned                            */
@@ -258,6 +260,9 @@ int pbx_media_offer(struct pbx_media *m, const char *codecs,
  * EPROTO when no codec is common (answer 488), EBADMSG if malformed. */
 int pbx_media_remote(struct pbx_media *m, struct mbuf *sdp, bool offer,
 		     struct mbuf **answerp);
+/* Restricts the codecs our next answer may choose to this list (the
+ * codec the other leg negotiated); NULL lifts the restriction. */
+int pbx_media_prefer(struct pbx_media *m, const char *codecs);
 /* The negotiated codec ("PCMU"), NULL before negotiation. */
 const char *pbx_media_codec(const struct pbx_media *m);
 /* The peer's codecs that we support, in its order: "PCMA,PCMU". */
@@ -382,6 +387,34 @@ int pbx_call_originate(const char *ext, const char *target, char *idbuf,
 		       size_t sz);
 /* Called by the script layer when route() ended (err: it failed). */
 void pbx_call_script_done(struct pbx_call *c, int err);
+struct pbx_script *pbx_call_script(const struct pbx_call *c);
+struct pbx_call *pbx_call_find(const char *id);
+int pbx_calls_odict(struct odict **arrp);
+int pbx_call_cmds_register(void);
+
+/* For dial.c: the call's inbound leg. */
+struct sipsess_sock *pbx_call_sock(void);
+struct pbx_media *pbx_call_media(const struct pbx_call *c);
+bool pbx_call_answered(const struct pbx_call *c);
+/* Answers the caller with SDP matching codec (the callee's), if not yet
+ * answered; h when the caller's ACK arrives. */
+int pbx_call_connect(struct pbx_call *c, const char *codec,
+		     pbx_call_done_h *h, void *arg);
+/* Early media: 183 with SDP for codec (once). */
+int pbx_call_early(struct pbx_call *c, const char *codec);
+/* Passes a hold/resume or codec change on to the caller. */
+int pbx_call_remodify(struct pbx_call *c, enum pbx_media_dir dir);
+const struct sa *pbx_call_laddr(const struct pbx_call *c);
+
+struct pbx_dial;
+/* dial.c's side of a re-INVITE from the caller: pass it on. */
+void pbx_dial_remodify(struct pbx_dial *d, enum pbx_media_dir dir);
+void pbx_dial_cancel(struct pbx_dial *d);   /* caller hung up */
+int pbx_dial_legs_odict(const struct pbx_dial *d, struct odict *arr);
+
+/* Call records (cdr.c). */
+int pbx_cdr_write(const struct pbx_call *c, uint64_t start, uint64_t answer,
+		  uint64_t end, const char *disposition, const char *cause);
 
 int pbx_calls_start(void);
 void pbx_calls_stop(void);

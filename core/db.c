@@ -43,6 +43,22 @@ static const char *const core_steps[] = {
 	" key TEXT NOT NULL,"
 	" value TEXT,"
 	" PRIMARY KEY (ns, key));",
+	/* 2: call records */
+	"CREATE TABLE cdr ("
+	" id TEXT NOT NULL,"
+	" start INTEGER NOT NULL,"         /* unix ms */
+	" answer INTEGER,"                 /* unix ms, NULL: not answered */
+	" end INTEGER NOT NULL,"
+	" caller TEXT NOT NULL,"
+	" caller_name TEXT NOT NULL DEFAULT '',"
+	" callee TEXT NOT NULL,"
+	" user TEXT,"                      /* authenticated extension */
+	" disposition TEXT NOT NULL,"
+	" duration INTEGER NOT NULL,"      /* seconds, start to end */
+	" billsec INTEGER NOT NULL,"       /* seconds, answer to end */
+	" cause TEXT NOT NULL DEFAULT '',"
+	" vars TEXT NOT NULL DEFAULT '{}');"  /* call:set(), JSON */
+	"CREATE INDEX cdr_start ON cdr (start);",
 };
 
 

@@ -159,6 +159,7 @@ static void signal_h(int sig)
 		pbx_log(PBX_LOG_INFO, "signal %d: shutting down", sig);
 		c->running = false;
 		pbx_ctl_stop();
+		pbx_calls_stop();     /* BYE/CANCEL go out before SIP closes */
 		pbx_sip_close();
 		return;
 	}
@@ -253,6 +254,8 @@ static int start(const struct args *a)
 	if (!err)
 		err = pbx_module_cmds_register();
 	if (!err)
+		err = pbx_call_cmds_register();
+	if (!err)
 		err = pbx_auth_start();
 	if (!err)
 		err = pbx_sip_start(on_sip_exit, NULL);
@@ -260,6 +263,12 @@ static int start(const struct args *a)
 		err = pbx_location_start();
 	if (!err)
 		err = pbx_registrar_start();
+	if (!err)
+		err = pbx_media_start();
+	if (!err)
+		err = pbx_lua_start();
+	if (!err)
+		err = pbx_calls_start();
 	if (!err)
 		err = pbx_conf_apply("module", module_load_h, NULL);
 	if (!err)
@@ -280,7 +289,10 @@ static void stop(void)
 {
 	hup_close();
 	pbx_ctl_stop();
+	pbx_calls_stop();
 	pbx_module_close();
+	pbx_lua_stop();
+	pbx_media_stop();
 	pbx_registrar_stop();
 	pbx_location_stop();
 	pbx_sip_stop(true);

@@ -41,11 +41,14 @@ struct expand {
 /* Methods defined by SIP RFCs that pbxd does not take (yet): 405 with
  * Allow.  Any other unknown method gets 501. */
 static const char *const known_methods[] = {
-	"INVITE", "BYE", "CANCEL", "INFO", "MESSAGE", "NOTIFY", "PRACK",
-	"PUBLISH", "REFER", "SUBSCRIBE", "UPDATE",
+	"BYE", "INFO", "MESSAGE", "NOTIFY", "PRACK", "PUBLISH", "REFER",
+	"SUBSCRIBE", "UPDATE",
 };
 
-static const char allow_hdr[] = "OPTIONS, REGISTER";
+/* INVITE, ACK, BYE, CANCEL and INFO within calls go to sipsess (call.c)
+ * before the catch-all below sees them. */
+static const char allow_hdr[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, "
+				"REGISTER, INFO";
 
 
 static struct pbx_sipstack *stack(void)

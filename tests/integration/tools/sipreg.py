@@ -32,6 +32,12 @@ def main():
     port = int(port)
     if tp == 'udp':
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # SIPREG_LPORT: register from (and as) the port another program
+        # (a SIPp UAS) will listen on afterwards
+        lp = int(os.environ.get('SIPREG_LPORT', '0'))
+        if lp:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, lp))
         s.connect((host, port))
     else:
         s = socket.create_connection((host, port), timeout=5)

@@ -69,14 +69,14 @@ static void test_open_creates_core_schema(void **state)
 	(void)state;
 
 	assert_int_equal(pbx_db_open(path), 0);
-	assert_int_equal(version_of("core"), 1);
+	assert_int_equal(version_of("core"), 2);
 	assert_int_equal(pbx_db_exec("INSERT INTO kv (ns, key, value) "
 				     "VALUES ('t', 'k', 'v')"), 0);
 	pbx_db_close();
 
 	/* reopening migrates nothing and keeps the data */
 	assert_int_equal(pbx_db_open(path), 0);
-	assert_int_equal(version_of("core"), 1);
+	assert_int_equal(version_of("core"), 2);
 	assert_int_equal(pbx_db_exec("INSERT INTO kv (ns, key, value) "
 				     "VALUES ('t', 'k', 'again')"), EIO);
 }
