@@ -308,7 +308,7 @@ while [ "$(reg_of 1000 | grep -c .)" != 0 ] &&
 done
 t=$(elapsed "$t_200")
 check "reg list: gone 5 s after the 200 (took $((t / 10)).$((t % 10)) s)" \
-	between 45 70 "$t"
+	between 45 95 "$t"
 sleep 0.2
 check "events: unregister, reason expired" \
 	grep -Eq '"event": *"unregister".*"ext": *"1000".*"reason": *"expired"' \
