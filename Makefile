@@ -93,7 +93,23 @@ $(BUILD)/tests/modules/%.so: tests/modules/%.c config.mk
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -shared -Icore -o $@ $<
 
-tests-build: all $(UNIT_BINS) $(TMOD_SOS)
+# The Lua engine's tests link a fake call layer instead of call.c, so
+# they are built from the engine's sources, not libpbxcore.a.
+LUA_TEST_DEPS := tests/lua/fake_call.c tests/lua/test_lua_util.c \
+	$(filter core/lua%.c,$(CORE_SRCS)) core/conf.c core/log.c \
+	core/pbx.c core/event.c core/db.c core/user.c core/digest.c \
+	core/location.c core/cmd.c
+LUA_TEST_BINS := $(BUILD)/tests/unit/lua/test_lua_engine \
+	$(BUILD)/tests/unit/lua/test_lua_api
+
+$(BUILD)/tests/unit/lua/%: tests/lua/%.c $(LUA_TEST_DEPS) \
+		$(wildcard tests/lua/*.h core/*.h) config.mk
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(CORE_INC) $(CMOCKA_CFLAGS) \
+		-Icore -Itests/lua -o $@ $< $(LUA_TEST_DEPS) \
+		$(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests-build: all $(UNIT_BINS) $(LUA_TEST_BINS) $(TMOD_SOS)
 
 install-deps:
 	./scripts/install-deps

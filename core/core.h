@@ -306,6 +306,7 @@ void pbx_script_resume(struct pbx_script *s, pbx_lua_push_h *push,
 		       void *arg);
 bool pbx_script_waiting(const struct pbx_script *s);
 unsigned pbx_lua_running(void);     /* coroutines alive, all states */
+size_t pbx_lua_mem(void);           /* bytes the Lua states hold    */
 
 
 /* ---- calls (call.c, leg.c, dial.c, cdr.c) ---------------------------- */
@@ -363,6 +364,7 @@ struct pbx_dial_prm {
 	uint32_t timeout;            /* seconds, per target when hunting */
 	const char *caller_id;       /* From user shown to the callee    */
 	const char *headers;         /* extra header lines, "\r\n" each */
+	const char *trunk;           /* not supported yet: EINVAL        */
 };
 
 struct pbx_dial_info {

@@ -201,10 +201,22 @@ static void media_timeout_h(struct pbx_media *m, void *arg)
 }
 
 
+/* The caller's ACK.  After a late offer (an INVITE without SDP) it holds
+ * the caller's answer: only now has its leg a codec, so bridge now. */
 static void caller_acked_h(int err, void *arg)
 {
-	(void)err;
-	(void)arg;
+	struct pbx_call *c = arg;
+	struct pbx_dial *d = c->dial;
+
+	if (err || !d || !d->bridged || !c->media)
+		return;
+
+	if (pbx_media_bridge(c->media, d->bridged->media)) {
+		pbx_log(PBX_LOG_WARN, "call %s: the caller's answer does not "
+			"match %s's codec: hanging up", c->id,
+			d->bridged->uri);
+		(void)pbx_call_hangup_cause(c, "no common codec");
+	}
 }
 
 
@@ -230,9 +242,11 @@ static void leg_won(struct dial_leg *l)
 
 	/* answer the caller first: that fixes its codec to the callee's,
 	 * which the relay needs */
-	err = pbx_call_connect(c, codec, caller_acked_h, NULL);
+	err = pbx_call_connect(c, codec, caller_acked_h, c);
 	if (!err || err == EALREADY)
 		err = pbx_media_bridge(c->media, l->media);
+	if (err == ENOTSUP && !pbx_media_codec(c->media))
+		err = 0;              /* late offer: caller_acked_h bridges */
 	if (err) {
 		pbx_log(PBX_LOG_WARN, "call %s: cannot connect to %s (%m)",
 			c->id, l->uri, err);
@@ -526,7 +540,7 @@ int pbx_call_dial(struct pbx_call *c, const struct pbx_dial_prm *prm,
 	size_t i;
 	int err = 0;
 
-	if (!c || !prm || !h || !prm->targetc || !prm->targets)
+	if (!c || !prm || !h || !prm->targetc || !prm->targets || prm->trunk)
 		return EINVAL;
 	if (c->state == PBX_CALL_ENDED)
 		return ECONNRESET;

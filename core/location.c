@@ -357,6 +357,12 @@ const char *pbx_binding_transport(const struct pbx_binding *b)
 }
 
 
+const char *pbx_binding_user_agent(const struct pbx_binding *b)
+{
+	return b ? b->user_agent : NULL;
+}
+
+
 uint32_t pbx_binding_expires(const struct pbx_binding *b)
 {
 	uint64_t now = (uint64_t)time(NULL);

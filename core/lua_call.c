@@ -239,7 +239,8 @@ struct pbx_call *pbx_lua_check_call(lua_State *L, int idx)
 }
 
 
-bool pbx_lua_call_reserved(const char *name)
+/* Fields and built-in methods: names modules cannot register. */
+static bool reserved(const char *name)
 {
 	size_t i;
 
@@ -291,7 +292,7 @@ int pbx_lua_method_register(const struct pbx_lua_method *v, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!name_valid(v[i].name) || !v[i].fn)
 			return EINVAL;
-		if (pbx_lua_call_reserved(v[i].name) ||
+		if (reserved(v[i].name) ||
 		    method_find(v[i].name))
 			return EEXIST;
 		for (j = 0; j < i; j++) {

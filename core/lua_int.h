@@ -45,7 +45,6 @@ struct list *pbx_lua_methods(bool create);
 void pbx_lua_engine_unused(void);
 /* Bytes Lua has allocated now, all states (for the tests' leak checks).
  * Public API: to move to core.h next to pbx_lua_running. */
-size_t pbx_lua_mem(void);
 
 
 /* ---- lua_state.c ------------------------------------------------------ */
@@ -61,7 +60,6 @@ struct pbx_lua_state *pbx_lua_state_of(lua_State *L);
 lua_State *pbx_lua_state_main(const struct pbx_lua_state *st);
 /* The coroutine pbx_lua_run is running now (innermost), or NULL. */
 lua_State *pbx_lua_state_running(const struct pbx_lua_state *st);
-const char *pbx_lua_state_path(const struct pbx_lua_state *st);
 uint64_t pbx_lua_state_killed_ms(const struct pbx_lua_state *st);
 size_t pbx_lua_state_mem(const struct pbx_lua_state *st);
 /* struct pbx_script running on the state (lua_script.c links them). */
@@ -120,10 +118,9 @@ void pbx_lua_call_open(lua_State *L);
 void pbx_lua_call_push(lua_State *L, struct pbx_call *call);
 /* Drops the reference of the call object at idx (the script ended). */
 void pbx_lua_call_close(lua_State *L, int idx);
-/* Fields and built-in methods: names modules cannot register. */
-bool pbx_lua_call_reserved(const char *name);
 /* Sets the built-in methods into the table on top. */
 void pbx_lua_methods_open(lua_State *L);
+/* Whether name is a built-in method. */
 bool pbx_lua_builtin(const char *name);
 
 

@@ -70,8 +70,8 @@ static void script_destructor(void *arg)
 }
 
 
-/* Protected on the main thread: forget the coroutine, close the call
- * object (a copy kept by the script then reads as ended). */
+/* Protected on the main thread: forget the coroutine and close the call
+ * object (a copy the script kept in a global is then dead). */
 static int release_cf(lua_State *L)
 {
 	struct pbx_script *s = lua_touserdata(L, 1);

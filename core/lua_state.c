@@ -412,12 +412,6 @@ lua_State *pbx_lua_state_running(const struct pbx_lua_state *st)
 }
 
 
-const char *pbx_lua_state_path(const struct pbx_lua_state *st)
-{
-	return st ? st->path : NULL;
-}
-
-
 uint64_t pbx_lua_state_killed_ms(const struct pbx_lua_state *st)
 {
 	return st ? st->killed_ms : 0;

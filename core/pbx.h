@@ -142,6 +142,7 @@ const char *pbx_binding_contact(const struct pbx_binding *b);
 const struct sa *pbx_binding_source(const struct pbx_binding *b);
 /* "udp", "tcp", "tls" or "ws". */
 const char *pbx_binding_transport(const struct pbx_binding *b);
+const char *pbx_binding_user_agent(const struct pbx_binding *b);
 /* Seconds left before the binding expires. */
 uint32_t pbx_binding_expires(const struct pbx_binding *b);
 
