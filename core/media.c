@@ -21,9 +21,7 @@ enum {
 	WATCH_MAX_MS  = 1000,     /* longest step of the timeout check  */
 };
 
-/* Media state of the core.  TODO(lead): move into struct pbx_core as
- * `struct pbx_mediactx *media;  owned: RTP ports (media.c)`; until then
- * this is the one file-scope pointer (STYLE.md §10). */
+/* Media state of the core (struct pbx_core's media field). */
 struct pbx_mediactx {
 	uint16_t port_min;        /* first RTP port (even)             */
 	uint32_t pairc;           /* RTP/RTCP port pairs in the range  */
@@ -33,7 +31,12 @@ struct pbx_mediactx {
 	uint8_t *used;            /* owned: one bit per pair we hold   */
 };
 
-static struct pbx_mediactx *media_ctx;
+static struct pbx_mediactx *ctx_get(void)
+{
+	struct pbx_core *c = pbx_core();
+
+	return c ? c->media : NULL;
+}
 
 
 static void ctx_destructor(void *arg)
@@ -129,7 +132,7 @@ int pbx_media_start(void)
 	}
 	else {
 		pbx_media_stop();
-		media_ctx = ctx;
+		pbx_core()->media = ctx;
 	}
 
 	return err;
@@ -139,13 +142,16 @@ int pbx_media_start(void)
 /* Medias still open keep their own reference to the context. */
 void pbx_media_stop(void)
 {
-	media_ctx = mem_deref(media_ctx);
+	struct pbx_core *c = pbx_core();
+
+	if (c)
+		c->media = mem_deref(c->media);
 }
 
 
 unsigned pbx_media_count(void)
 {
-	return media_ctx ? media_ctx->count : 0;
+	return ctx_get() ? ctx_get()->count : 0;
 }
 
 
@@ -248,14 +254,14 @@ int pbx_media_alloc(struct pbx_media **mp, const struct sa *laddr)
 	struct pbx_media *m;
 	int err;
 
-	if (!mp || !laddr || !media_ctx)
+	if (!mp || !laddr || !ctx_get())
 		return EINVAL;
 
 	m = mem_zalloc(sizeof(*m), media_destructor);
 	if (!m)
 		return ENOMEM;
 
-	m->ctx = mem_ref(media_ctx);
+	m->ctx = mem_ref(ctx_get());
 	tmr_init(&m->tmr);
 	m->dir = m->ldir = m->rdir = PBX_MEDIA_SENDRECV;
 	m->pt_tx = m->te_tx = m->pt_rx = m->te_rx = -1;
