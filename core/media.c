@@ -110,6 +110,9 @@ int pbx_media_start(void)
 	struct pbx_mediactx *ctx;
 	int err;
 
+	if (!pbx_core())
+		return EINVAL;
+
 	ctx = mem_zalloc(sizeof(*ctx), ctx_destructor);
 	if (!ctx)
 		return ENOMEM;

@@ -188,3 +188,31 @@ sipp_run()
 	fi
 	return $rc
 }
+
+# sipp_start NAME SCENARIO [sipp args...]: sipp_run in the background;
+# sipp_wait NAME waits for it and returns its exit status
+sipp_start()
+{
+	( sipp_run "$@"; echo $? >"$T_DIR/$1.rc" ) &
+	echo $! >"$T_DIR/$1.pid"
+	EXTRA_PIDS="$EXTRA_PIDS $!"
+}
+
+sipp_wait()
+{
+	wait "$(cat "$T_DIR/$1.pid")" 2>/dev/null
+	return "$(cat "$T_DIR/$1.rc" 2>/dev/null || echo 1)"
+}
+
+# wait_for TENTHS COMMAND...: runs COMMAND every 0.1 s until it succeeds,
+# at most TENTHS times; returns 1 if it never did
+wait_for()
+{
+	wf_n=$1
+	shift
+	while ! "$@"; do
+		wf_n=$((wf_n - 1))
+		[ $wf_n -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
