@@ -149,8 +149,26 @@ static void on_sip_exit(void *arg)
 }
 
 
-/* First SIGINT/SIGTERM: let SIP transactions finish (at most a few
- * seconds); a second one stops at once. */
+enum {
+	SHUTDOWN_GRACE_MS = 3000, /* transactions left after this are cut */
+};
+
+/* Bounds the graceful shutdown: sip_close(false) waits for every client
+ * transaction, up to 32 s for a BYE to a phone that has gone. */
+static struct tmr grace_tmr;
+
+
+static void grace_h(void *arg)
+{
+	(void)arg;
+	pbx_log(PBX_LOG_INFO, "shutdown: SIP transactions still open: "
+		"stopping anyway");
+	re_cancel();
+}
+
+
+/* First SIGINT/SIGTERM: let SIP transactions finish (at most
+ * SHUTDOWN_GRACE_MS); a second one stops at once. */
 static void signal_h(int sig)
 {
 	struct pbx_core *c = pbx_core();
@@ -161,6 +179,7 @@ static void signal_h(int sig)
 		pbx_ctl_stop();
 		pbx_calls_stop();     /* BYE/CANCEL go out before SIP closes */
 		pbx_sip_close();
+		tmr_start(&grace_tmr, SHUTDOWN_GRACE_MS, grace_h, NULL);
 		return;
 	}
 
@@ -287,6 +306,7 @@ static int start(const struct args *a)
 
 static void stop(void)
 {
+	tmr_cancel(&grace_tmr);
 	hup_close();
 	pbx_ctl_stop();
 	pbx_calls_stop();
@@ -358,6 +378,7 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 
+	tmr_init(&grace_tmr);
 	limits_raise();
 	pbx_log_libre_attach();
 	signal(SIGPIPE, SIG_IGN);

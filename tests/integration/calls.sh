@@ -2,9 +2,10 @@
 # calls.sh: calls through pbxd between SIPp phones, with the dialplan
 # dialplans/basic.lua: an answered call with RTP both ways (relayed by
 # pbxd, content checked), busy, no answer, CANCEL, forking to two
-# devices, hunting, hold/resume, unauthenticated callers, BYE from the
-# callee, RTP timeout, 404, no RTP ports leaked; call list, events and
-# call records along the way.
+# devices, hunting, hold/resume (either side), unauthenticated callers,
+# BYE from the callee, RTP timeout, 404, codec choice, late offer, early
+# media, call originate and call hangup from the console, no RTP ports
+# leaked; call list, events and call records along the way.
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Callees are SIPp processes running call_uas_reg.xml (REGISTER, wait,
@@ -38,21 +39,15 @@ callee()
 }
 
 # caller NAME SCENARIO TO MEDIA_PORT [sipp args]: 1000 calls TO, offering
-# the payload types $OFFER
+# the payload types $OFFER; caller_bg: the same in the background
 OFFER=0
-caller()
+caller() { caller_with sipp_run "$@"; }
+caller_bg() { caller_with sipp_start "$@"; }
+caller_with()
 {
-	c_name=$1 c_scen=$2 c_to=$3 c_port=$4
-	shift 4
-	sipp_run "$c_name" "$c_scen" -s "$c_to" -au 1000 -ap secret \
-		-key from 1000 -key mport "$c_port" -key pts "$OFFER" "$@"
-}
-
-caller_bg()
-{
-	c_name=$1 c_scen=$2 c_to=$3 c_port=$4
-	shift 4
-	sipp_start "$c_name" "$c_scen" -s "$c_to" -au 1000 -ap secret \
+	c_run=$1 c_name=$2 c_scen=$3 c_to=$4 c_port=$5
+	shift 5
+	$c_run "$c_name" "$c_scen" -s "$c_to" -au 1000 -ap secret \
 		-key from 1000 -key mport "$c_port" -key pts "$OFFER" "$@"
 }
 
@@ -107,12 +102,11 @@ sub()
 		"${1:-0}" "${2:-0}"
 }
 
-# talk TAG [STATE]: once the (only) call is answered (or in STATE), RTP
-# both ways for 1.5 s
-# between ports $ma (caller, sends 1000 Hz) and $mb (callee, 1500 Hz) and
-# pbxd's legs; sets id p0 p1 (the call, pbxd's caller and callee ports);
-# what the phones heard goes to TAG.rtp, the call list 0.8 s in to
-# TAG.list.  Fails if the call is not answered within 5 s.
+# talk TAG [STATE]: once the only call is answered (or in STATE), RTP both
+# ways for 1.5 s between ports $ma (the caller, sends 1000 Hz) and $mb (the
+# callee, 1500 Hz) and pbxd's legs; sets id p0 p1 (the call, pbxd's caller
+# and callee ports); what the phones heard goes to TAG.rtp, the call list
+# 0.8 s in to TAG.list.  Fails if the call is not there within 5 s.
 talk()
 {
 	t_tag=$1
@@ -295,6 +289,22 @@ check_eq "(g) the re-INVITEs kept pbxd's RTP port" \
 check_eq "(g) the caller got BYE's 200" 200 \
 	"$(msg g_caller -w received -q BYE -f :status | cut -d' ' -f2)"
 
+# ---- (q) the callee holds and resumes: passed on to the caller ---------------
+check "(q) 1001 registers (holds, resumes, hangs up; 0.7 s apart)" \
+	callee q_callee 1001 call_uas_hold.xml "$mb" -d 700
+caller q_caller call_uac_wait.xml 1001 "$ma"
+check "(q) the callee's hold got recvonly, its resume sendrecv (SIPp ok)" \
+	sipp_wait q_callee
+check_eq "(q) the caller got a re-INVITE a=sendonly" sendonly \
+	"$(msg q_caller -w received -m '^INVITE' -i 1 -f :dir)"
+check_eq "(q) then a=sendrecv" sendrecv \
+	"$(msg q_caller -w received -m '^INVITE' -i 2 -f :dir)"
+check_eq "(q) with pbxd's caller-side address and port unchanged" \
+	"$(msg q_caller -w received -m '^SIP/2.0 200' -q INVITE -f :sdp)" \
+	"$(msg q_caller -w received -m '^INVITE' -i 2 -f :sdp)"
+check "(q) then the callee's BYE reached the caller" \
+	test "$(msg q_caller -w received -m '^BYE' -c)" -ge 1
+
 # ---- (h) unauthenticated callers ------------------------------------------------
 caller h_wrong call_uac.xml 1001 "$ma" -ap wrong
 check_eq "(h) 1000 with a wrong password: 403" 403 "$(final h_wrong)"
@@ -362,6 +372,33 @@ check "(o) caller: SIPp ok" sipp_wait o_caller
 check_eq "(o) so has its 200" "127.0.0.1:$p0" \
 	"$(msg o_caller -w received -m '^SIP/2.0 200' -q INVITE -f :sdp)"
 check "(o) callee: SIPp ok" sipp_wait o_callee
+
+# ---- (p) call originate 1000 1001, then call hangup from the console -------
+check "(p) 1000 registers a device (answers)" \
+	callee p_1000 1000 call_uas_answer.xml "$ma"
+check "(p) 1001 registers (answers)" callee p_1001 1001 call_uas_answer.xml "$mb"
+r=$(ctl_json call originate 1000 1001)
+diag "originate: $r"
+check_eq "(p) call originate: ok" true "$(json_get "$r" .ok)"
+check "(p) 1000's device answers, the dialplan rings 1001, both talk" talk p
+check "(p) RTP both ways, tones heard" heard p
+list=$(cat "$T_DIR/p.list")
+check_eq "(p) call list: the call has the id originate gave" \
+	"$(json_get "$r" .data)" "$(json_get "$list" .data.0.id)"
+check_eq "(p) call list: from 1000 to 1001" "1000 1001" \
+	"$(json_get "$list" .data.0.from) $(json_get "$list" .data.0.to)"
+r=$(ctl_json call hangup "$id")
+check_eq "(p) call hangup: ok" true "$(json_get "$r" .ok)"
+check "(p) 1000's device got BYE" sipp_wait p_1000
+check "(p) 1001 got BYE" sipp_wait p_1001
+check "(p) the call list is empty" wait_for 20 calls_are 0
+check_eq "(p) cdr: answered, user 1000, hung up from the console" \
+	"answered|1000|hung up from the console" \
+	"$(cdr "$id" "disposition || '|' || user || '|' || cause")"
+check "(p) call hangup of a call that is gone fails" \
+	sh -c '! "$@" >/dev/null 2>&1' - "$PBXCTL" -s "$PBX_SOCK" call hangup "$id"
+check "(p) originate for an extension with no device fails" \
+	sh -c '! "$@" >/dev/null 2>&1' - "$PBXCTL" -s "$PBX_SOCK" call originate 1002 1001
 
 # ---- (l) no RTP port leaked ----------------------------------------------------
 check "(l) no call is left" wait_for 20 calls_are 0

@@ -33,7 +33,7 @@ trap 'exit 143' TERM
 
 ok()     { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
-diag()   { echo "# $*"; }
+diag()   { printf '# %s\n' "$*"; }
 
 # check "what" command...: ok if the command exits 0
 check()
