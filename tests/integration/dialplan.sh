@@ -65,11 +65,5 @@ check "script_error event names file:line" \
 	"$T_DIR/events"
 
 check "pbxd exits cleanly under valgrind" pbx_stop
-if grep -q "ERROR SUMMARY: 0 errors" "$VG_LOG"; then
-	ok "valgrind: no memory errors and no definite leaks"
-else
-	not_ok "valgrind: no memory errors and no definite leaks"
-	grep -A12 -E "Invalid|definitely lost|uninitialised" "$VG_LOG" |
-		head -60 | sed 's/^/# /'
-fi
+valgrind_check
 finish

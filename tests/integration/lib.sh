@@ -79,6 +79,19 @@ free_port()
 	done
 }
 
+# valgrind_check: after pbx_stop of a pbxd run with PBX_WRAP=valgrind
+# ... --log-file=$VG_LOG: no memory errors, no definite leaks
+valgrind_check()
+{
+	if grep -q "ERROR SUMMARY: 0 errors" "$VG_LOG"; then
+		ok "valgrind: no memory errors and no definite leaks"
+	else
+		not_ok "valgrind: no memory errors and no definite leaks"
+		grep -A12 -E "Invalid|definitely lost|uninitialised" \
+			"$VG_LOG" | head -60 | sed 's/^/# /'
+	fi
+}
+
 # pbx_start [-o KEY=VALUE]...: starts pbxd; sets PBX_PORT PBX_DATA
 # PBX_SOCK PBX_PID PBX_LOG.  A second call with the same PBX_DATA
 # restarts on the same data.

@@ -48,11 +48,5 @@ check_eq "bad console requests each get an error reply" 2 \
 check "user del" ctl user del 1000
 
 check "pbxd exits cleanly under valgrind (exit status 0, not 99)" pbx_stop
-if grep -q "ERROR SUMMARY: 0 errors" "$VG_LOG"; then
-	ok "valgrind: no memory errors and no definite leaks"
-else
-	not_ok "valgrind: no memory errors and no definite leaks"
-	grep -A12 -E "Invalid|definitely lost|uninitialised" "$VG_LOG" |
-		head -60 | sed 's/^/# /'
-fi
+valgrind_check
 finish
