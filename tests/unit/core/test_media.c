@@ -18,22 +18,8 @@ static const char conf_std[] = "rtp_ports 30000-30009\nrtp_timeout 1\n";
 static int group_setup(void **state)
 {
 	(void)state;
-	if (libre_init() || pbx_core_alloc())
-		return -1;
-	pbx_log_set_level(PBX_LOG_ERROR);
 
-	return conf_start(conf_std) ? -1 : 0;
-}
-
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	pbx_media_stop();
-	pbx_core_free();
-	libre_close();
-
-	return 0;
+	return media_group_setup(conf_std);
 }
 
 
@@ -329,5 +315,6 @@ int main(void)
 		cmocka_unit_test_teardown(test_timeout_hold, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup,
+				       media_group_teardown);
 }

@@ -47,6 +47,28 @@ static inline int conf_start(const char *text)
 }
 
 
+/* A group's set-up: libre, the core context, media with config text. */
+static inline int media_group_setup(const char *conf)
+{
+	if (libre_init() || pbx_core_alloc())
+		return -1;
+	pbx_log_set_level(PBX_LOG_ERROR);
+
+	return conf_start(conf) ? -1 : 0;
+}
+
+
+static inline int media_group_teardown(void **state)
+{
+	(void)state;
+	pbx_media_stop();
+	pbx_core_free();
+	libre_close();
+
+	return 0;
+}
+
+
 static inline int teardown(void **state)
 {
 	(void)state;
