@@ -30,8 +30,13 @@ LDFLAGS += $(EXTRA_LDFLAGS)
 
 CORE_SRCS := $(filter-out core/main.c,$(wildcard core/*.c))
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
-CORE_LIBS := $(RE_LIBS) $(SQLITE_LIBS) $(SSL_LIBS) $(LUA_LIBS) -lm -lpthread -ldl
-CORE_INC  := $(SQLITE_CFLAGS) $(LUA_CFLAGS)
+# librem is linked statically with its symbols hidden, spandsp shared: both
+# define goertzel_* (notes/libraries.md §2; core/audio.h).
+REM_STATIC := -Wl,-Bstatic -lrem -Wl,-Bdynamic -Wl,--exclude-libs,librem.a
+CORE_LIBS := $(REM_STATIC) $(RE_LIBS) $(SQLITE_LIBS) $(SSL_LIBS) \
+	     $(LUA_LIBS) $(SPANDSP_LIBS) $(SRTP_LIBS) -lm -lpthread -ldl
+CORE_INC  := $(SQLITE_CFLAGS) $(LUA_CFLAGS) -I/usr/include/rem \
+	     $(SPANDSP_CFLAGS) $(SRTP_CFLAGS)
 
 CTL_SRCS  := $(wildcard pbxctl/*.c)
 CTL_OBJS  := $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)

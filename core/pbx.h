@@ -192,6 +192,42 @@ void pbx_call_resume(struct pbx_call *call, pbx_lua_push_h *push,
 const char *pbx_call_id(const struct pbx_call *call);
 
 
+/* ---- codecs (codec.c) ---------------------------------------------------
+ *
+ * A codec module fills a static struct pbx_codec and registers it; SDP
+ * offers list registered codecs by name.  States are mem objects made by
+ * enc_alloc / dec_alloc (their destructors free the library's state).
+ * pbx_codec_unregister fails with EBUSY while a call still uses the
+ * codec; the module's close returns that error and stays loaded.
+ */
+
+struct pbx_codec {
+	const char *name;          /* SDP encoding name, "opus"         */
+	uint32_t clock;            /* RTP clock rate, Hz (opus: 48000)  */
+	uint8_t channels;          /* SDP channel count (opus: 2)       */
+	int pt;                    /* static payload type, -1: dynamic  */
+	uint32_t srate;            /* PCM rate of encode/decode: 8000 or
+	                            * 16000 Hz                          */
+	const char *fmtp;          /* a=fmtp we send, NULL: none        */
+	bool fec;                  /* decode(fec=true) recovers losses  */
+
+	/* fmtp: the peer's a=fmtp for this codec, NULL when it sent none */
+	int (*enc_alloc)(void **stp, const char *fmtp);
+	/* one 20 ms frame: srate/50 samples -> at most *lenp bytes */
+	int (*encode)(void *st, uint8_t *buf, size_t *lenp,
+		      const int16_t *pcm, size_t sampc);
+	int (*dec_alloc)(void **stp, const char *fmtp);
+	/* *sampcp in: room (samples), out: decoded.  buf NULL: conceal
+	 * *sampcp samples; fec: decode the FEC data in buf (the packet
+	 * after a loss) as the lost packet */
+	int (*decode)(void *st, int16_t *pcm, size_t *sampcp,
+		      const uint8_t *buf, size_t len, bool fec);
+};
+
+int pbx_codec_register(const struct pbx_codec *cd);
+int pbx_codec_unregister(const struct pbx_codec *cd);
+
+
 /* ---- daemon ----------------------------------------------------------- */
 
 /* Seconds since pbxd started. */
