@@ -53,6 +53,7 @@ static void call_destructor(void *arg)
 	struct pbx_call *c = arg;
 
 	tmr_cancel(&c->tmr_reap);
+	tmr_cancel(&c->tmr_dtmf);
 	list_unlink(&c->le);
 	c->sess = mem_deref(c->sess);
 	mem_deref(c->media);
@@ -288,8 +289,9 @@ static void a_estab_h(const struct sip_msg *msg, void *arg)
 void pbx_call_leg_info(struct sip *sip, const struct sip_msg *msg,
 		       void *arg)
 {
-	(void)arg;
-	(void)sip_treply(NULL, sip, msg, 200, "OK");
+	struct pbx_call *c = arg;
+
+	pbx_call_info_dtmf(sip, msg, c->media);
 }
 
 
@@ -364,6 +366,7 @@ int pbx_call_alloc(struct pbx_call **cp)
 		return ENOMEM;
 
 	tmr_init(&c->tmr_reap);
+	tmr_init(&c->tmr_dtmf);
 	list_init(&c->vars);
 	do {
 		re_snprintf(c->id, sizeof(c->id), "%08x", rand_u32());
@@ -454,6 +457,8 @@ int pbx_call_new_inbound(const struct sip_msg *msg, const char *user)
 		err = str_dup(&c->user, user);
 	if (!err)
 		err = pbx_media_alloc(&c->media, &c->laddr);
+	if (!err)
+		pbx_call_dtmf_attach(c);
 	if (err) {
 		(void)sip_treply(NULL, pbx_sip(), msg, 503,
 				 "Service Unavailable");

@@ -41,6 +41,12 @@ struct pbx_call {
 	char disposition[16];         /* before answer: why it ended     */
 	char cause[64];
 	void *origin;                 /* owned: originate.c's state      */
+
+	/* DTMF (call_dtmf.c) */
+	char digits[33];              /* type-ahead, oldest first        */
+	struct tmr tmr_dtmf;          /* hands digits to the watcher     */
+	pbx_call_dtmf_h *dtmfh;
+	void *dtmf_arg;
 };
 
 uint64_t pbx_call_now_ms(void);
@@ -58,6 +64,8 @@ void pbx_call_end(struct pbx_call *c, const char *cause);
 void pbx_call_set_state(struct pbx_call *c, enum pbx_call_state st);
 int pbx_call_hangup_cause(struct pbx_call *c, const char *cause);
 int pbx_call_new_inbound(const struct sip_msg *msg, const char *user);
+/* Routes the caller's media's digits into the call (call_dtmf.c). */
+void pbx_call_dtmf_attach(struct pbx_call *c);
 /* Appends {codec, rtp_port, packets_in, packets_out, lost} of m. */
 int pbx_media_leg_odict(const struct pbx_media *m, struct odict *arr);
 

@@ -36,6 +36,16 @@ int pbx_media_leg_odict(const struct pbx_media *m, struct odict *arr)
 	if (!err)
 		err = odict_entry_add(o, "lost", ODICT_INT, (int64_t)st.lost);
 	if (!err)
+		err = odict_entry_add(o, "srtp", ODICT_BOOL, st.srtp);
+	if (!err)
+		err = odict_entry_add(o, "transcoding", ODICT_BOOL,
+				      st.transcoding);
+	if (!err)
+		err = odict_entry_add(o, "srtp_fail", ODICT_INT,
+				      (int64_t)st.srtp_fail);
+	if (!err)
+		err = odict_entry_add(o, "dtmf", ODICT_INT, (int64_t)st.dtmf);
+	if (!err)
 		err = pbx_odict_append(arr, o);
 	mem_deref(o);
 

@@ -236,6 +236,10 @@ struct pbx_media_stats {
 	uint64_t packets_in;      /* RTP packets received              */
 	uint64_t packets_out;     /* RTP packets sent                  */
 	uint32_t lost;            /* by sequence gaps of the received  */
+	bool srtp;                /* SRTP negotiated                   */
+	bool transcoding;         /* bridged through decode/encode     */
+	uint64_t srtp_fail;       /* packets that failed SRTP checks   */
+	uint64_t dtmf;            /* digits received                   */
 };
 
 enum pbx_media_dir {
@@ -285,6 +289,67 @@ void pbx_media_unbridge(struct pbx_media *m);
 typedef void (pbx_media_timeout_h)(struct pbx_media *m, void *arg);
 void pbx_media_watch(struct pbx_media *m, pbx_media_timeout_h *h,
 		     void *arg);
+/* SRTP (RFC 4568 SDES) on this leg: our next offer says RTP/SAVP with a
+ * key; an offer with RTP/SAVP is answered with SRTP whatever this says. */
+void pbx_media_set_srtp(struct pbx_media *m, bool on);
+bool pbx_media_srtp(const struct pbx_media *m);
+
+
+/* ---- the media engine (media_dsp.c, media_clock.c, media_play.c,
+ * media_rec.c) ---------------------------------------------------------
+ *
+ * What pbxd itself says to and hears from a leg: prompts, tones,
+ * recordings, DTMF, and transcoding when two bridged legs share no
+ * codec.  Everything is paced by one 20 ms media clock.  A leg has one
+ * source at a time: while a prompt or tone plays to it, the bridged leg's
+ * audio does not reach it.
+ */
+
+/* A digit from the leg's peer, however it came ("rfc4733", "info",
+ * "inband"), after de-duplication. */
+typedef void (pbx_media_dtmf_h)(struct pbx_media *m, char digit,
+				const char *how, void *arg);
+void pbx_media_dtmf_handler(struct pbx_media *m, pbx_media_dtmf_h *h,
+			    void *arg);
+/* A digit the peer sent in a SIP INFO on this leg's dialog. */
+void pbx_media_dtmf_info(struct pbx_media *m, char digit);
+/* Sends digits to the peer as RFC 4733 events (ENOTSUP: it offered
+ * none). */
+int pbx_media_dtmf_send(struct pbx_media *m, const char *digits);
+/* Inband detection runs on every leg whose peer offered no
+ * telephone-event (config dtmf_inband). */
+
+typedef void (pbx_media_done_h)(int err, void *arg);
+/* Plays names in turn: prompt names from sounds_dir ("digits/5"), or
+ * WAV files by path (anything ending in ".wav").  h(0) when all are
+ * played, h(ENOENT) at once for an unknown prompt (nothing plays).  A
+ * second play replaces the first (whose h is not called). */
+int pbx_media_play(struct pbx_media *m, const char *const *namev,
+		   size_t namec, pbx_media_done_h *h, void *arg);
+/* A tone of the configured tone_zone for ms (0: as long as the tone
+ * lasts by itself; ringback and busy repeat until stopped). */
+int pbx_media_tone(struct pbx_media *m, const char *name, uint32_t ms,
+		   pbx_media_done_h *h, void *arg);
+/* Stops a prompt or tone without calling its handler. */
+void pbx_media_play_stop(struct pbx_media *m);
+
+struct pbx_media_rec_prm {
+	uint32_t max_ms;          /* 0: no limit                       */
+	uint32_t silence_ms;      /* stop after this much silence; 0: no */
+	int silence_dbfs;         /* silence: frames below this level  */
+	const char *terminators;  /* digits that stop it, NULL: none   */
+};
+
+/* Records what the peer says to a WAV file at path (created with its
+ * folders); the file is complete when h runs and also when the leg is
+ * freed meanwhile.  h: err, ms recorded, the terminating digit or 0. */
+typedef void (pbx_media_rec_h)(int err, uint32_t ms, char digit,
+			       void *arg);
+int pbx_media_record(struct pbx_media *m, const char *path,
+		     const struct pbx_media_rec_prm *prm,
+		     pbx_media_rec_h *h, void *arg);
+/* Ends a recording: the file is closed (and synced) and h is called. */
+void pbx_media_record_stop(struct pbx_media *m);
 
 
 /* ---- Lua engine (lua.c, lua_call.c, lua_pbx.c) ------------------------ */
@@ -350,6 +415,23 @@ int pbx_call_var_set(struct pbx_call *c, const char *key,
 		     const char *value);
 const char *pbx_call_var_get(const struct pbx_call *c, const char *key);
 
+/* DTMF from the caller (call_dtmf.c).  Digits are buffered (type-ahead,
+ * the last DIGITS_MAX kept) until a watcher takes them; a watcher gets
+ * each digit from a zero-delay timer, never from inside the media code,
+ * so it may resume the script or hang up.  NULL h stops watching. */
+typedef void (pbx_call_dtmf_h)(struct pbx_call *c, char digit, void *arg);
+void pbx_call_dtmf_watch(struct pbx_call *c, pbx_call_dtmf_h *h,
+			 void *arg);
+/* Takes the oldest buffered digit (0: none). */
+char pbx_call_dtmf_take(struct pbx_call *c);
+/* A SIP INFO on one of the call's dialogs: DTMF bodies go to m. */
+void pbx_call_info_dtmf(struct sip *sip, const struct sip_msg *msg,
+			struct pbx_media *m);
+/* Registers play, say_digits, say_number, tone, read_digits and record
+ * (media_lua.c). */
+int pbx_media_lua_register(void);
+void pbx_media_lua_unregister(void);
+
 enum pbx_dial_result {
 	PBX_DIAL_ANSWERED = 0,
 	PBX_DIAL_BUSY,
@@ -367,6 +449,7 @@ struct pbx_dial_prm {
 	const char *caller_id;       /* From user shown to the callee    */
 	const char *headers;         /* extra header lines, "\r\n" each */
 	const char *trunk;           /* not supported yet: EINVAL        */
+	bool srtp;                   /* offer SRTP (RTP/SAVP, SDES)      */
 };
 
 struct pbx_dial_info {

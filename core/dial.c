@@ -25,6 +25,7 @@ struct pbx_dial {
 	size_t targetc;
 	size_t next;                  /* next target when hunting        */
 	bool sequential;
+	bool srtp;                    /* offer SRTP to the callees       */
 	uint32_t timeout;             /* seconds                         */
 	char *caller_id;              /* owned */
 	char *headers;                /* owned */
@@ -338,10 +339,25 @@ static int b_offer_h(struct mbuf **descp, const struct sip_msg *msg,
 }
 
 
+/* A digit from a callee: on the event bus (the caller's leg gets it as
+ * RFC 4733 from the media engine when it must). */
+static void b_dtmf_h(struct pbx_media *m, char digit, const char *how,
+		     void *arg)
+{
+	struct dial_leg *l = arg;
+	char d[2] = {digit, '\0'};
+	(void)m;
+
+	pbx_event_emitv("dtmf", "call_id", l->d->call->id, "digit", d,
+			"method", how, "leg", l->uri, NULL);
+}
+
+
 static void b_info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 {
-	(void)arg;
-	(void)sip_treply(NULL, sip, msg, 200, "OK");
+	struct dial_leg *l = arg;
+
+	pbx_call_info_dtmf(sip, msg, l->media);
 }
 
 
@@ -425,12 +441,18 @@ static int leg_start(struct pbx_dial *d, const char *uri, const char *via)
 	if (err)
 		goto out;
 
-	/* offer what the caller can take, so the legs can be relayed */
+	pbx_media_dtmf_handler(l->media, b_dtmf_h, l);
+
+	/* offer what the caller can take first, so that the legs can be
+	 * relayed, then the rest (transcoded) */
 	if (c->t_answer || c->state == PBX_CALL_EARLY)
 		str_ncpy(codecs, pbx_media_codec(c->media), sizeof(codecs));
 	else if (c->offer)
 		(void)pbx_media_remote_codecs(c->media, codecs,
-					      sizeof(codecs));
+					      sizeof(codecs) - 2);
+	if (codecs[0])
+		strcat(codecs, ",*");
+	pbx_media_set_srtp(l->media, d->srtp);
 	err = pbx_media_offer(l->media, codecs[0] ? codecs : NULL, &sdp);
 	if (err)
 		goto out;
@@ -555,6 +577,7 @@ int pbx_call_dial(struct pbx_call *c, const struct pbx_dial_prm *prm,
 	tmr_init(&d->tmr);
 	d->call = c;
 	d->sequential = prm->sequential;
+	d->srtp = prm->srtp;
 	d->timeout = prm->timeout ? prm->timeout : 30;
 	d->h = h;
 	d->arg = arg;

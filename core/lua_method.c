@@ -319,6 +319,8 @@ static void dial_opts(lua_State *L, int idx, struct pbx_dial_prm *prm,
 	}
 	lua_getfield(L, idx, "sequential");
 	prm->sequential = lua_toboolean(L, -1);
+	lua_getfield(L, idx, "srtp");
+	prm->srtp = lua_toboolean(L, -1);
 
 	if (lua_getfield(L, idx, "caller_id") != LUA_TNIL) {
 		prm->caller_id = luaL_checklstring(L, -1, &len);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <re.h>
 #include "core.h"
+#include "audio.h"
 
 
 enum {
@@ -29,6 +30,7 @@ static const char *const core_keys[] = {
 	"auth_ban_failures", "auth_ban_seconds", "auth_nonce_lifetime",
 	"reg_min_expires", "reg_max_expires", "reg_default_expires",
 	"log_level", "rtp_timeout", "dialplan_max_memory", "dialplan_max_ms",
+	"tone_zone", "jitter_buffer", "dtmf_inband",
 };
 
 struct args {
@@ -283,9 +285,17 @@ static int start(const struct args *a)
 	if (!err)
 		err = pbx_registrar_start();
 	if (!err)
+		err = pbx_codec_init();
+	if (!err)
+		err = pbx_srtp_init();
+	if (!err)
+		err = pbx_prompt_start();
+	if (!err)
 		err = pbx_media_start();
 	if (!err)
 		err = pbx_lua_start();
+	if (!err)
+		err = pbx_media_lua_register();
 	if (!err)
 		err = pbx_calls_start();
 	if (!err)
@@ -311,8 +321,12 @@ static void stop(void)
 	pbx_ctl_stop();
 	pbx_calls_stop();
 	pbx_module_close();
+	pbx_media_lua_unregister();
 	pbx_lua_stop();
 	pbx_media_stop();
+	pbx_prompt_stop();
+	pbx_srtp_close();
+	pbx_codec_close();
 	pbx_registrar_stop();
 	pbx_location_stop();
 	pbx_sip_stop(true);

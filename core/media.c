@@ -13,22 +13,13 @@
 #include <string.h>
 #include <re.h>
 #include "core.h"
+#include "audio.h"
 #include "media.h"
 
 
 enum {
 	RTP_RXSZ      = 2048,     /* receive buffer per datagram, bytes */
 	WATCH_MAX_MS  = 1000,     /* longest step of the timeout check  */
-};
-
-/* Media state of the core (struct pbx_core's media field). */
-struct pbx_mediactx {
-	uint16_t port_min;        /* first RTP port (even)             */
-	uint32_t pairc;           /* RTP/RTCP port pairs in the range  */
-	uint32_t cursor;          /* next pair to try                  */
-	uint32_t timeout_ms;      /* rtp_timeout; 0: never             */
-	unsigned count;           /* medias open now                   */
-	uint8_t *used;            /* owned: one bit per pair we hold   */
 };
 
 static struct pbx_mediactx *ctx_get(void)
@@ -43,6 +34,7 @@ static void ctx_destructor(void *arg)
 {
 	struct pbx_mediactx *ctx = arg;
 
+	pbx_media_clock_stop(ctx);
 	mem_deref(ctx->used);
 }
 
@@ -117,7 +109,10 @@ int pbx_media_start(void)
 	if (!ctx)
 		return ENOMEM;
 
+	tmr_init(&ctx->tick);
 	err = conf_read(ctx);
+	if (!err)
+		err = pbx_media_dsp_conf(ctx);
 	if (err)
 		goto out;
 
@@ -238,6 +233,11 @@ static void media_destructor(void *arg)
 
 	tmr_cancel(&m->tmr);
 	pbx_media_unbridge(m);
+	pbx_media_dsp_free(m);
+	mem_deref(m->dtmf_rx);
+	mem_deref(m->srtp_tx);
+	mem_deref(m->srtp_rx);
+	mem_deref(m->fmtp);
 
 	if (m->rtp) {
 		pair_mark(m->ctx, m->pair, false);
@@ -274,6 +274,10 @@ int pbx_media_alloc(struct pbx_media **mp, const struct sa *laddr)
 	m->tx.seq = rand_u16();
 	m->tx.ts = rand_u32();
 
+	err = pbx_dtmf_rx_alloc(&m->dtmf_rx);
+	if (err)
+		goto out;
+
 	err = ports_alloc(m, laddr);
 	if (err)
 		goto out;
@@ -309,6 +313,10 @@ void pbx_media_stats(const struct pbx_media *m, struct pbx_media_stats *st)
 	st->packets_in = m->packets_in;
 	st->packets_out = m->packets_out;
 	st->lost = pbx_media_rx_lost(&m->rx);
+	st->srtp = m->srtp_on;
+	st->transcoding = pbx_media_dsp_transcoding(m);
+	st->srtp_fail = m->srtp_fail;
+	st->dtmf = m->dtmf_count;
 }
 
 

@@ -85,6 +85,7 @@ static void o_estab_h(const struct sip_msg *msg, void *arg)
 	o->won = l;
 	c->sess = l->sess;
 	c->media = l->media;
+	pbx_call_dtmf_attach(c);
 	l->sess = NULL;
 	l->media = NULL;
 	tmr_cancel(&o->tmr);

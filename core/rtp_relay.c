@@ -24,6 +24,7 @@
 #include <string.h>
 #include <re.h>
 #include "core.h"
+#include "audio.h"
 #include "media.h"
 
 
@@ -233,7 +234,7 @@ static void stamp(struct pbx_media *out, struct rtp_pkt *p, uint8_t pt)
 	uint16_t seq;
 	uint32_t ts;
 
-	if (tx->sw || !tx->started || tx->in_ssrc != p->ssrc) {
+	if (tx->sw || !tx->started || tx->in_ssrc != p->ssrc || tx->engine) {
 		uint64_t gap = FRAME_MS;
 
 		if (tx->started && now - tx->jfs > gap &&
@@ -241,10 +242,11 @@ static void stamp(struct pbx_media *out, struct rtp_pkt *p, uint8_t pt)
 			gap = now - tx->jfs;
 
 		tx->ts_off = tx->ts +
-			(uint32_t)(gap * out->codec->srate / 1000) - p->ts;
+			(uint32_t)(gap * out->codec->clock / 1000) - p->ts;
 		tx->seq_off = (uint16_t)(tx->seq + 1 - p->seq);
 		tx->in_ssrc = p->ssrc;
 		tx->sw = false;
+		tx->engine = false;
 		marker = true;
 	}
 
@@ -265,12 +267,57 @@ static void stamp(struct pbx_media *out, struct rtp_pkt *p, uint8_t pt)
 }
 
 
+static void event_recv(struct pbx_media *m, const struct rtp_pkt *p,
+		       struct mbuf *mb)
+{
+	char digit;
+
+	if (!m->dtmf_rx)
+		return;
+
+	digit = pbx_dtmf_rx_event(m->dtmf_rx, mbuf_buf(mb),
+				  mbuf_get_left(mb), p->ts, tmr_jiffies());
+	if (digit)
+		pbx_media_dtmf_report(m, digit, "rfc4733");
+}
+
+
+static bool is_telev(const struct pbx_media *m, uint8_t pt)
+{
+	return m->te_rx >= 0 && (pt == m->te_rx || pt == m->te_tx);
+}
+
+
+static int send_out(struct pbx_media *out, struct mbuf *mb)
+{
+	int err;
+
+	if (out->srtp_tx) {
+		err = pbx_srtp_protect(out->srtp_tx, mb);
+		if (err)
+			return err;
+	}
+
+	err = udp_send(out->rtp, &out->dst, mb);
+	if (!err)
+		++out->packets_out;
+
+	return err;
+}
+
+
 void pbx_media_rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 {
 	struct pbx_media *m = arg;
 	struct pbx_media *out = m->bridge;
 	struct rtp_pkt p;
+	bool telev;
 	int pt;
+
+	if (m->srtp_rx && pbx_srtp_unprotect(m->srtp_rx, mb)) {
+		++m->srtp_fail;
+		return;
+	}
 
 	if (rtp_parse(&p, mb))
 		return;
@@ -279,7 +326,17 @@ void pbx_media_rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 	rx_count(&m->rx, &p);
 	latch(m, src);
 
-	if (!out || !out->tx_ok)
+	telev = is_telev(m, p.pt);
+	if (telev)
+		event_recv(m, &p, mb);
+	else if (m->dsp && m->codec &&
+		 (p.pt == m->pt_rx || p.pt == m->pt_tx))
+		pbx_media_dsp_rx(m, p.seq, p.ts, p.ssrc, mb);
+
+	/* relayed only between legs of one codec, and only while nothing
+	 * of pbxd's own feeds the other leg */
+	if (!out || !out->tx_ok || pbx_media_dsp_feeds(out) ||
+	    out->codec != m->codec)
 		return;
 
 	pt = pt_map(m, out, p.pt);
@@ -288,8 +345,53 @@ void pbx_media_rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 
 	stamp(out, &p, (uint8_t)pt);
 	mb->pos -= 12;
-	if (!udp_send(out->rtp, &out->dst, mb))
-		++out->packets_out;
+	(void)send_out(out, mb);
+}
+
+
+int pbx_media_send(struct pbx_media *m, struct mbuf *mb, uint8_t pt,
+		   bool marker, uint32_t ts_step, bool event)
+{
+	struct media_tx *tx = &m->tx;
+	uint64_t now = tmr_jiffies();
+	uint32_t ts;
+
+	if (!m->tx_ok || mb->pos < 12)
+		return ENOTCONN;
+
+	if (!tx->started) {
+		ts = tx->ts;
+		marker = true;
+	}
+	else if (tx->sw || !tx->engine) {
+		uint64_t gap = ts_step * 1000ull / m->codec->clock;
+
+		if (now - tx->jfs > gap && now - tx->jfs < MAX_GAP_MS)
+			gap = now - tx->jfs;
+		ts = tx->ts + (uint32_t)(gap * m->codec->clock / 1000);
+		marker = true;
+	}
+	else {
+		ts = tx->ts + ts_step;
+	}
+
+	tx->ts = ts;
+	tx->seq = (uint16_t)(tx->seq + 1);
+	tx->jfs = now;
+	tx->started = true;
+	tx->sw = false;
+	tx->engine = true;
+	if (event && marker)
+		tx->ev_ts = ts;
+
+	mb->pos -= 12;
+	mbuf_buf(mb)[0] = 0x80;
+	mbuf_buf(mb)[1] = (uint8_t)((marker ? 0x80 : 0) | (pt & 0x7f));
+	wr16(mbuf_buf(mb) + 2, tx->seq);
+	wr32(mbuf_buf(mb) + 4, event ? tx->ev_ts : ts);
+	wr32(mbuf_buf(mb) + 8, tx->ssrc);
+
+	return send_out(m, mb);
 }
 
 
@@ -298,10 +400,11 @@ int pbx_media_bridge(struct pbx_media *a, struct pbx_media *b)
 	if (!a || !b || a == b)
 		return EINVAL;
 
-	if (!a->codec || a->codec != b->codec)
+	if (!a->codec || !b->codec)
 		return ENOTSUP;
 
-	if (a->bridge == b)
+	if (a->bridge == b && pbx_media_dsp_transcoding(a) ==
+	    (a->codec != b->codec))
 		return 0;
 
 	pbx_media_unbridge(a);
@@ -311,7 +414,10 @@ int pbx_media_bridge(struct pbx_media *a, struct pbx_media *b)
 	a->tx.sw = true;
 	b->tx.sw = true;
 
-	return 0;
+	if (a->codec == b->codec)
+		return 0;
+
+	return pbx_media_dsp_bridge(a, b);   /* decode, resample, encode */
 }
 
 
@@ -320,6 +426,7 @@ void pbx_media_unbridge(struct pbx_media *m)
 	if (!m || !m->bridge)
 		return;
 
+	pbx_media_dsp_unbridge(m);
 	m->bridge->tx.sw = true;
 	m->bridge->bridge = NULL;
 	m->bridge = NULL;

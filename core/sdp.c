@@ -23,60 +23,64 @@
 #include <strings.h>
 #include <re.h>
 #include "core.h"
+#include "audio.h"
 #include "media.h"
 
 
 enum {
-	PTIME        = 20,        /* ms of audio per packet            */
-	TE_PT        = 101,       /* our telephone-event PT            */
-};
-
-static const struct media_codec codecv[] = {
-	{"PCMU", 0, 8000},
-	{"PCMA", 8, 8000},
+	TE_PT        = 101,       /* our telephone-event/8000 PT       */
+	TE48_PT      = 100,       /* our telephone-event/48000 PT      */
 };
 
 static const char te_name[] = "telephone-event";
 
 
-static const struct media_codec *codec_find(const char *name, size_t len)
+struct codec_name {
+	const char *p;
+	size_t l;
+};
+
+
+static bool name_match_h(const struct pbx_codec *cd, void *arg)
 {
-	size_t i;
+	const struct codec_name *n = arg;
 
-	for (i = 0; i < ARRAY_SIZE(codecv); i++) {
-		if (strlen(codecv[i].name) == len &&
-		    !strncasecmp(codecv[i].name, name, len))
-			return &codecv[i];
-	}
+	return strlen(cd->name) == n->l && !strncasecmp(cd->name, n->p, n->l);
+}
 
-	return NULL;
+
+/* A registered codec by name (any clock). */
+static const struct pbx_codec *codec_find(const char *name, size_t len)
+{
+	struct codec_name n = {name, len};
+
+	return pbx_codec_apply(name_match_h, &n);
+}
+
+
+static bool pt_match_h(const struct pbx_codec *cd, void *arg)
+{
+	return cd->pt >= 0 && cd->pt == *(const int *)arg;
 }
 
 
 /* The codec of a format in the peer's SDP: by rtpmap name and rate, or
  * by static payload type when there is no rtpmap. */
-static const struct media_codec *codec_of(const struct sdp_format *f)
+static const struct pbx_codec *codec_of(const struct sdp_format *f)
 {
-	const struct media_codec *c;
-	size_t i;
+	int pt = f->pt;
 
-	if (f->name) {
-		c = codec_find(f->name, strlen(f->name));
-		return c && c->srate == f->srate ? c : NULL;
-	}
+	if (f->name)
+		return pbx_codec_find(f->name, f->srate);
 
-	for (i = 0; i < ARRAY_SIZE(codecv); i++) {
-		if (f->pt == codecv[i].pt)
-			return &codecv[i];
-	}
-
-	return NULL;
+	return pbx_codec_apply(pt_match_h, &pt);
 }
 
 
 static bool fmt_is_te(const struct sdp_format *f)
 {
-	return f->name && !str_casecmp(f->name, te_name) && f->srate == 8000;
+	return f->name && !str_casecmp(f->name, te_name) &&
+		(f->srate == 8000 || f->srate == 48000);
 }
 
 
@@ -141,18 +145,7 @@ static enum pbx_media_dir rdir_get(const struct sdp_media *sm)
 
 int pbx_media_sdp_init(struct pbx_media *m, const struct sa *laddr)
 {
-	int err;
-
-	err = sdp_session_alloc(&m->sdp, laddr);
-	if (err)
-		return err;
-
-	err = sdp_media_add(&m->sm, m->sdp, sdp_media_audio, m->port,
-			    sdp_proto_rtpavp);
-	if (err)
-		return err;
-
-	return sdp_media_set_lattr(m->sm, true, sdp_attr_ptime, "%u", PTIME);
+	return pbx_media_sdp_line(m, laddr, false);
 }
 
 
@@ -169,42 +162,103 @@ static void fmts_clear(struct sdp_media *sm)
 }
 
 
-/* Our format list: the listed codecs we know, in order, then
- * telephone-event (with the PT it had, so re-offers keep it). */
+/* The PT our offer gives c: static, the one already negotiated, or the
+ * next free dynamic one. */
+static int offer_pt(const struct pbx_media *m, const struct pbx_codec *c,
+		    int *dyn)
+{
+	if (c->pt >= 0)
+		return c->pt;
+	if (m->codec == c && m->pt_rx >= 0)
+		return m->pt_rx;
+
+	while (*dyn == TE_PT || *dyn == TE48_PT || *dyn == m->te_rx)
+		++*dyn;
+
+	return (*dyn)++;
+}
+
+
+static int fmt_add(struct pbx_media *m, int pt, const char *name,
+		   uint32_t clock, uint8_t ch, const char *fmtp)
+{
+	char id[8];
+
+	(void)re_snprintf(id, sizeof(id), "%d", pt);
+
+	return sdp_format_add(NULL, m->sm, false, id, name, clock,
+			      ch ? ch : 1, NULL, NULL, NULL, false, "%s",
+			      fmtp ? fmtp : "");
+}
+
+
+struct offer_state {
+	struct pbx_media *m;
+	int dyn;
+	int n;
+	bool wide;                /* a 48 kHz clock codec was listed   */
+	int err;
+};
+
+
+static int offer_codec(struct offer_state *o, const struct pbx_codec *c)
+{
+	if (!c || sdp_media_format(o->m->sm, true, NULL, -1, c->name,
+				   (int32_t)c->clock, -1))
+		return 0;
+
+	o->err = fmt_add(o->m, offer_pt(o->m, c, &o->dyn), c->name,
+			 c->clock, c->channels, c->fmtp);
+	if (o->err)
+		return o->err;
+
+	++o->n;
+	if (c->clock == 48000)
+		o->wide = true;
+
+	return 0;
+}
+
+
+static bool offer_rest_h(const struct pbx_codec *c, void *arg)
+{
+	return offer_codec(arg, c) != 0;
+}
+
+
+/* Our format list: the listed codecs we know, in order ("*" stands for
+ * every other registered codec), then telephone-event at 8 kHz (with
+ * the PT it had, so re-offers keep it) and at 48 kHz beside a codec with
+ * that clock (RFC 4733 2.1: the event clock is the audio's). */
 static int fmts_build(struct pbx_media *m, const char *codecs)
 {
+	struct offer_state o = {m, 96, 0, false, 0};
 	struct pl pl, item;
-	char id[8];
-	int err, n = 0;
+	int err;
 
 	fmts_clear(m->sm);
 
-	pl_set_str(&pl, codecs ? codecs : "PCMU,PCMA");
-	while (!re_regex(pl.p, pl.l, "[^, ]+", &item)) {
-		const struct media_codec *c = codec_find(item.p, item.l);
-
+	pl_set_str(&pl, codecs ? codecs : "*");
+	while (!o.err && !re_regex(pl.p, pl.l, "[^, ]+", &item)) {
 		pl_advance(&pl, item.p + item.l - pl.p);
-		if (!c || sdp_media_format(m->sm, true, NULL, -1, c->name,
-					   -1, -1))
-			continue;
-
-		(void)re_snprintf(id, sizeof(id), "%u", c->pt);
-		err = sdp_format_add(NULL, m->sm, false, id, c->name,
-				     c->srate, 1, NULL, NULL, NULL, false,
-				     NULL);
-		if (err)
-			return err;
-		++n;
+		if (!pl_strcmp(&item, "*"))
+			(void)pbx_codec_apply(offer_rest_h, &o);
+		else
+			(void)offer_codec(&o, codec_find(item.p, item.l));
 	}
 
-	if (!n)
+	if (o.err)
+		return o.err;
+	if (!o.n)
 		return EINVAL;
 
-	(void)re_snprintf(id, sizeof(id), "%d",
-			  m->te_rx >= 0 ? m->te_rx : TE_PT);
+	err = fmt_add(m, m->te_rx >= 0 && m->te_clock != 48000 ?
+		      m->te_rx : TE_PT, te_name, 8000, 1, "0-16");
+	if (err || !o.wide)
+		return err;
 
-	return sdp_format_add(NULL, m->sm, false, id, te_name, 8000, 1,
-			      NULL, NULL, NULL, false, "0-16");
+	return fmt_add(m, m->te_rx >= 0 && m->te_clock == 48000 ?
+		       m->te_rx : TE48_PT, te_name, 48000, 1, "0-16");
 }
 
 
@@ -217,6 +271,8 @@ int pbx_media_offer(struct pbx_media *m, const char *codecs,
 		return EINVAL;
 
 	err = fmts_build(m, codecs);
+	if (!err)
+		err = pbx_media_sdes_offer(m);
 	if (err)
 		return err;
 
@@ -247,54 +303,91 @@ int pbx_media_prefer(struct pbx_media *m, const char *codecs)
  * whole SDP is acceptable, so a bad re-INVITE leaves the call as it was.
  */
 struct remote {
-	const struct media_codec *codec;
-	const struct media_codec *codecv[MEDIA_CODEC_MAX];
+	const struct pbx_codec *codec;
+	const struct pbx_codec *codecv[MEDIA_CODEC_MAX];
 	size_t codecc;
+	const char *fmtp;         /* borrowed from the SDP: codec's fmtp */
 	int pt_tx, te_tx;
 	int pt_rx, te_rx;
+	uint32_t te_clock;
+	int te8, te48;            /* the peer's telephone-event PTs     */
 };
 
 
+static bool remote_allows(const struct pbx_media *m, bool offer,
+			  const struct pbx_codec *c, bool strict)
+{
+	if (!offer)
+		return sdp_media_format(m->sm, true, NULL, -1, c->name,
+					(int32_t)c->clock, -1) != NULL;
+
+	return !strict || list_has(m->prefer, c->name);
+}
+
+
 /* Walks the peer's formats in its order.  offer: the first codec we
- * support (and the prefer list allows) wins; answer: the first one we
- * offered. */
+ * support that the prefer list allows wins, else the first we support
+ * at all (pbxd transcodes); answer: the first one we offered. */
 static int remote_choose(struct pbx_media *m, bool offer, struct remote *r)
 {
 	struct le *le;
+	int pass;
 
 	memset(r, 0, sizeof(*r));
-	r->pt_tx = r->te_tx = -1;
+	r->pt_tx = r->te_tx = r->te8 = r->te48 = -1;
 
 	if (!sdp_media_rport(m->sm))
 		return EPROTO;          /* port 0 or no audio line */
 
-	le = list_head(sdp_media_format_lst(m->sm, false));
-	for (; le; le = le->next) {
-		const struct sdp_format *f = le->data;
-		const struct media_codec *c = codec_of(f);
-		size_t i;
+	for (pass = 0; pass < 2 && !r->codec; pass++) {
+		le = list_head(sdp_media_format_lst(m->sm, false));
+		for (; le; le = le->next) {
+			const struct sdp_format *f = le->data;
+			const struct pbx_codec *c = codec_of(f);
+			size_t i;
 
-		if (fmt_is_te(f) && r->te_tx < 0)
-			r->te_tx = f->pt;
-		if (!c)
-			continue;
+			if (fmt_is_te(f) && f->srate == 8000 && r->te8 < 0)
+				r->te8 = f->pt;
+			if (fmt_is_te(f) && f->srate == 48000 && r->te48 < 0)
+				r->te48 = f->pt;
+			if (!c)
+				continue;
 
-		for (i = 0; i < r->codecc && r->codecv[i] != c; i++)
-			;
-		if (i == r->codecc && r->codecc < ARRAY_SIZE(r->codecv))
-			r->codecv[r->codecc++] = c;
+			for (i = 0; i < r->codecc && r->codecv[i] != c; i++)
+				;
+			if (i == r->codecc &&
+			    r->codecc < ARRAY_SIZE(r->codecv))
+				r->codecv[r->codecc++] = c;
 
-		if (r->codec)
-			continue;
-		if (offer ? !list_has(m->prefer, c->name) :
-		    !sdp_media_format(m->sm, true, NULL, -1, c->name, -1, -1))
-			continue;
+			if (r->codec ||
+			    !remote_allows(m, offer, c, pass == 0))
+				continue;
 
-		r->codec = c;
-		r->pt_tx = f->pt;
+			r->codec = c;
+			r->pt_tx = f->pt;
+			r->fmtp = f->params;
+		}
 	}
 
-	return r->codec ? 0 : EPROTO;
+	if (!r->codec)
+		return EPROTO;
+
+	/* the event clock should be the audio's; take the other if that
+	 * is all the peer has */
+	if (r->codec->clock == 48000 && r->te48 >= 0) {
+		r->te_tx = r->te48;
+		r->te_clock = 48000;
+	}
+	else if (r->te8 >= 0) {
+		r->te_tx = r->te8;
+		r->te_clock = 8000;
+	}
+	else if (r->te48 >= 0) {
+		r->te_tx = r->te48;
+		r->te_clock = 48000;
+	}
+
+	return 0;
 }
 
 
@@ -303,22 +396,16 @@ static int remote_choose(struct pbx_media *m, bool offer, struct remote *r)
  * first format of an answer for the codec. */
 static int fmts_answer(struct pbx_media *m, const struct remote *r)
 {
-	char id[8];
 	int err;
 
 	fmts_clear(m->sm);
 
-	(void)re_snprintf(id, sizeof(id), "%d", r->pt_tx);
-	err = sdp_format_add(NULL, m->sm, false, id, r->codec->name,
-			     r->codec->srate, 1, NULL, NULL, NULL, false,
-			     NULL);
+	err = fmt_add(m, r->pt_tx, r->codec->name, r->codec->clock,
+		      r->codec->channels, r->codec->fmtp);
 	if (err || r->te_tx < 0)
 		return err;
 
-	(void)re_snprintf(id, sizeof(id), "%d", r->te_tx);
-
-	return sdp_format_add(NULL, m->sm, false, id, te_name, 8000, 1,
-			      NULL, NULL, NULL, false, "0-16");
+	return fmt_add(m, r->te_tx, te_name, r->te_clock, 1, "0-16");
 }
 
 
@@ -335,9 +422,11 @@ static void local_pts(const struct pbx_media *m, struct remote *r,
 		return;
 	}
 
-	f = sdp_media_format(m->sm, true, NULL, -1, r->codec->name, -1, -1);
+	f = sdp_media_format(m->sm, true, NULL, -1, r->codec->name,
+			     (int32_t)r->codec->clock, -1);
 	r->pt_rx = f ? f->pt : -1;
-	f = sdp_media_format(m->sm, true, NULL, -1, te_name, -1, -1);
+	f = sdp_media_format(m->sm, true, NULL, -1, te_name,
+			     (int32_t)r->te_clock, -1);
 	r->te_rx = f && r->te_tx >= 0 ? f->pt : -1;
 }
 
@@ -345,7 +434,17 @@ static void local_pts(const struct pbx_media *m, struct remote *r,
 static void remote_apply(struct pbx_media *m, const struct remote *r,
 			 enum pbx_media_dir rdir)
 {
+	bool changed = m->codec != r->codec ||
+		str_cmp(m->fmtp ? m->fmtp : "", r->fmtp ? r->fmtp : "");
+
+	if (changed) {
+		m->fmtp = mem_deref(m->fmtp);
+		if (str_isset(r->fmtp))
+			(void)str_dup(&m->fmtp, r->fmtp);
+	}
+
 	m->codec = r->codec;
+	m->te_clock = r->te_clock;
 	memcpy(m->rcodecv, r->codecv, sizeof(m->rcodecv));
 	m->rcodecc = r->codecc;
 	m->pt_tx = r->pt_tx;
@@ -356,6 +455,8 @@ static void remote_apply(struct pbx_media *m, const struct remote *r,
 	m->offered = false;
 
 	pbx_media_remote_set(m, sdp_media_raddr(m->sm));
+	if (changed)
+		pbx_media_dsp_codec_changed(m);
 }
 
 
@@ -379,7 +480,9 @@ int pbx_media_remote(struct pbx_media *m, struct mbuf *sdp, bool offer,
 		     struct mbuf **answerp)
 {
 	enum pbx_media_dir rdir, ldir, want;
+	struct pbx_sdes peer;
 	struct remote r;
+	bool srtp;
 	int err;
 
 	if (!m || !sdp || (!offer && !m->offered && !m->codec))
@@ -390,6 +493,8 @@ int pbx_media_remote(struct pbx_media *m, struct mbuf *sdp, bool offer,
 		return err;
 
 	err = remote_choose(m, offer, &r);
+	if (!err)
+		err = pbx_media_sdes_remote(m, offer, &peer, &srtp);
 	if (err)
 		return err;
 
@@ -401,6 +506,8 @@ int pbx_media_remote(struct pbx_media *m, struct mbuf *sdp, bool offer,
 
 	if (offer) {
 		err = fmts_answer(m, &r);
+		if (!err)
+			err = pbx_media_sdes_answer(m, &peer, srtp);
 		if (!err && answerp) {
 			sdp_media_set_ldir(m->sm, dir_to_sdp(ldir));
 			err = sdp_encode(answerp, m->sdp, false);
@@ -408,6 +515,10 @@ int pbx_media_remote(struct pbx_media *m, struct mbuf *sdp, bool offer,
 		if (err)
 			return err;
 	}
+
+	err = pbx_media_sdes_apply(m, &peer, srtp);
+	if (err)
+		return err;
 
 	m->ldir = ldir;
 	remote_apply(m, &r, rdir);
