@@ -21,6 +21,7 @@ struct pbx_location;
 struct pbx_auth;
 struct pbx_calls;
 struct pbx_mediactx;
+struct pbx_codecs;
 struct pbx_nonce;
 struct pbx_ban;
 
@@ -42,6 +43,7 @@ struct pbx_core {
 	struct pbx_auth *auth;        /* owned: digest auth (auth.c)      */
 	struct pbx_calls *calls;      /* owned: calls (call.c)            */
 	struct pbx_mediactx *media;   /* owned: RTP ports (media.c)       */
+	struct pbx_codecs *codecs;    /* owned: registered codecs (codec.c) */
 	struct pbx_location *loc;     /* owned: bindings (location.c)     */
 	struct list modules;          /* struct pbx_modref (module.c)     */
 	char *module_path;            /* owned                            */
