@@ -145,7 +145,9 @@ int pbx_module_load(const char *name)
 
 int pbx_module_unload(const char *name)
 {
+	const struct mod_export *me;
 	struct pbx_modref *m;
+	int err;
 
 	if (!pbx_core() || !name)
 		return EINVAL;
@@ -153,6 +155,20 @@ int pbx_module_unload(const char *name)
 	m = modref_find(name);
 	if (!m)
 		return ENOENT;
+
+	/* libre's mod destructor ignores close's result and dlcloses the
+	 * module anyway: ask first, so that a module still in use (a codec
+	 * of a running call) stays loaded.  Its close runs once more from
+	 * the destructor and must then do nothing. */
+	me = mod_export(m->mod);
+	if (me && me->close) {
+		err = me->close();
+		if (err) {
+			pbx_log(PBX_LOG_WARN, "module: %s is in use (%m): "
+				"not unloaded", name, err);
+			return err;
+		}
+	}
 
 	mem_deref(m);
 	pbx_log(PBX_LOG_INFO, "module: %s unloaded", name);
@@ -236,12 +252,18 @@ static int cmd_module_load(struct pbx_cmd_req *req, int argc, char *argv[])
 static int cmd_module_unload(struct pbx_cmd_req *req, int argc,
 			     char *argv[])
 {
+	int err;
+
 	if (argc != 1)
 		return pbx_cmd_fail(req, "usage: module unload NAME");
 
-	if (pbx_module_unload(argv[0]))
+	err = pbx_module_unload(argv[0]);
+	if (err == ENOENT)
 		return pbx_cmd_fail(req, "module %s is not loaded (see: "
 				    "module list)", argv[0]);
+	if (err)
+		return pbx_cmd_fail(req, "module %s is in use (%s): not "
+				    "unloaded", argv[0], strerror(err));
 
 	return pbx_cmd_reply_str(req, "module %s unloaded", argv[0]);
 }
