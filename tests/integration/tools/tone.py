@@ -11,6 +11,9 @@
 #   (+-25 Hz) holding at least half the energy.
 #
 # rtpep.py imports the helpers: G.711 u-law coding and the analysis.
+# mediaep.py and wavcheck.py use the rest: G.711 A-law, levels in dBFS (a
+# full-scale sine is 0 dBFS, so a -10 dBFS sine peaks at 10362), the DTMF
+# detector and media_analysis() (sound segments, peak frequency, level).
 import json, math, struct, sys, wave
 
 
@@ -126,6 +129,217 @@ def wav_samples(path):
         raise ValueError("%s: %d-byte samples, want 16-bit" % (path, width))
     s = struct.unpack("<%dh" % (len(raw) // 2), raw)
     return list(s[::ch]), rate
+
+
+def _alaw_dec(a):
+    a ^= 0x55
+    t = (a & 0x0f) << 4
+    seg = (a & 0x70) >> 4
+    if seg == 0:
+        t += 8
+    else:
+        t = (t + 0x108) << (seg - 1)
+    return t if a & 0x80 else -t
+
+
+ALAW_DEC = [_alaw_dec(b) for b in range(256)]
+
+
+def alaw_encode(s):
+    """One 16-bit linear sample to an A-law byte (G.711)."""
+    if s >= 0:
+        mask = 0xd5
+    else:
+        mask, s = 0x55, -s - 1
+    s = min(s, 32767) >> 3
+    seg = 0
+    while seg < 8 and s > (0x20 << seg) - 1:
+        seg += 1
+    if seg >= 8:
+        return 0x7f ^ mask
+    if seg < 2:
+        v = (s >> 1) & 0x0f
+    else:
+        v = (s >> seg) & 0x0f
+    return (seg << 4 | v) ^ mask
+
+
+def alaw_decode(data):
+    return [ALAW_DEC[b] for b in data]
+
+
+_ENC = {}
+
+
+def g711_encoder(law):
+    """A function from a list of samples to G.711 bytes (law "u" or "a"),
+    through a 64 k table built on first use."""
+    if law not in _ENC:
+        f = ulaw_encode if law == "u" else alaw_encode
+        _ENC[law] = bytes(f(v) for v in range(-32768, 32768))
+    t = _ENC[law]
+    return lambda pcm: bytes(t[v + 32768] for v in pcm)
+
+
+def dbfs_amp(db):
+    """The peak amplitude of a sine at db dBFS."""
+    return 32768.0 * 10 ** (db / 20.0)
+
+
+def dbfs(power):
+    """Mean square power to dBFS (full-scale sine = 0), -120 for silence."""
+    if power <= 0:
+        return -120.0
+    return max(-120.0, 10 * math.log10(2 * power / (32768.0 * 32768.0)))
+
+
+def decimate2(samples):
+    """16 kHz to 8 kHz: the mean of each pair (a mild low-pass)."""
+    return [(a + b) // 2 for a, b in zip(samples[0::2], samples[1::2])]
+
+
+def power(samples):
+    return sum(x * x for x in samples) / float(len(samples) or 1)
+
+
+def peak_hz(samples, rate=8000):
+    """The strongest frequency, 200..4000 Hz: a Goertzel scan in 10 Hz
+    steps over 0.1 s in the middle (wide bins, so no tone falls between
+    them), then in 1 Hz steps +-10 Hz over all of samples (up to 1 s)."""
+    if len(samples) > rate:
+        mid = (len(samples) - rate) // 2
+        samples = samples[mid:mid + rate]
+    if len(samples) < rate // 100:
+        return 0
+    m = sum(samples) / float(len(samples))
+    x = [v - m for v in samples]
+    if power(x) < 1:
+        return 0
+    n = rate // 10
+    mid = max(0, (len(x) - n) // 2)
+    short = x[mid:mid + n]
+    top = min(4000, rate // 2 - 10)
+    best = max(range(200, top + 1, 10),
+               key=lambda f: goertzel(short, f, rate))
+    lo, hi = max(200, best - 10), min(top, best + 10)
+    return max(range(lo, hi + 1), key=lambda f: goertzel(x, f, rate))
+
+
+DTMF_ROWS = (697, 770, 852, 941)
+DTMF_COLS = (1209, 1336, 1477, 1633)
+DTMF_KEYS = ("123A", "456B", "789C", "*0#D")
+
+
+def dtmf_freqs(digit):
+    for r, keys in enumerate(DTMF_KEYS):
+        if digit in keys:
+            return DTMF_ROWS[r], DTMF_COLS[keys.index(digit)]
+    raise ValueError("not a DTMF digit: %r" % digit)
+
+
+def _dtmf_block(x, rate):
+    """The DTMF digit in one block, or None: both tones above -30 dBFS,
+    each at least 6 dB over the other tones of its group, twist within
+    +-8 dB, and the pair holding 70 % of the block's energy."""
+    n = len(x)
+    m = sum(x) / float(n)
+    x = [v - m for v in x]
+    e = sum(v * v for v in x)
+    if dbfs(e / n) < -30:
+        return None
+    # a sine of power P gives goertzel() = P * n / 2 (see share())
+    rows = [2 * goertzel(x, f, rate) / e for f in DTMF_ROWS]
+    cols = [2 * goertzel(x, f, rate) / e for f in DTMF_COLS]
+    r = max(range(4), key=rows.__getitem__)
+    c = max(range(4), key=cols.__getitem__)
+    pr, pc = rows[r], cols[c]
+    if pr + pc < 0.7 or pr <= 0 or pc <= 0:
+        return None
+    if abs(10 * math.log10(pr / pc)) > 8:
+        return None
+    if any(v * 4 > pr for i, v in enumerate(rows) if i != r):
+        return None
+    if any(v * 4 > pc for i, v in enumerate(cols) if i != c):
+        return None
+    return DTMF_KEYS[r][c]
+
+
+def dtmf_detect(samples, rate=8000):
+    """The DTMF digits in samples: 20 ms blocks every 10 ms; a digit is
+    reported once per burst, when 3 blocks in a row agree (bursts of
+    40 ms or more always are, of less than 30 ms never); a burst ends
+    after 20 ms without it."""
+    if rate == 16000:
+        samples, rate = decimate2(samples), 8000
+    n, hop = rate // 50, rate // 100
+    out, run_d, run, quiet, said = [], None, 0, 0, None
+    for i in range(0, len(samples) - n + 1, hop):
+        d = _dtmf_block(samples[i:i + n], rate)
+        if d is not None and d == run_d:
+            run += 1
+        else:
+            run_d, run = d, 1
+        if d is None or d != said:
+            quiet += 1
+            if quiet >= 2:
+                said = None
+        if d is not None and run >= 3 and d != said:
+            out.append(d)
+            said = d
+        if d is not None and d == said:
+            quiet = 0
+    return "".join(out)
+
+
+def media_analysis(samples, rate=8000, max_peaks=30):
+    """seconds, active_seconds (20 ms blocks above -40 dBFS), segments
+    [[start_ms, end_ms, peak_hz], ...] (runs of active blocks), peak_hz
+    (of the loudest 1 s), rms_dbfs (of the active blocks) and
+    rms_all_dbfs (of everything)."""
+    res = {"seconds": round(len(samples) / float(rate), 3),
+           "active_seconds": 0.0, "segments": [], "peak_hz": 0,
+           "rms_dbfs": -120.0, "rms_all_dbfs": -120.0}
+    if rate == 16000:
+        samples, rate = decimate2(samples), 8000
+    if not samples:
+        return res
+    n = rate // 50
+    act, segs, start, e_act = 0, [], None, 0.0
+    nblk = len(samples) // n
+    pw = [power(samples[b * n:(b + 1) * n]) for b in range(nblk)]
+    for b in range(nblk + 1):
+        blk = b < nblk
+        p = pw[b] if blk else 0.0
+        on = bool(blk) and dbfs(p) > -40
+        if on:
+            act += 1
+            e_act += p
+            if start is None:
+                start = b
+        elif start is not None:
+            segs.append([start * 20, b * 20])
+            start = None
+    res["active_seconds"] = round(act * 0.02, 2)
+    res["rms_all_dbfs"] = round(dbfs(power(samples)), 1)
+    if act:
+        res["rms_dbfs"] = round(dbfs(e_act / act), 1)
+    for i, (s, e) in enumerate(segs):
+        hz = 0
+        if i < max_peaks:
+            hz = peak_hz(samples[s * rate // 1000:e * rate // 1000], rate)
+        res["segments"].append([s, e, hz])
+    if act:
+        # the loudest second, from the block powers (loudest() would
+        # alias a 1 kHz tone to DC by taking every 8th sample)
+        w = min(50, nblk)
+        acc = best = sum(pw[:w])
+        bi = 0
+        for b in range(w, nblk):
+            acc += pw[b] - pw[b - w]
+            if acc > best * 1.001:
+                best, bi = acc, b - w + 1
+        res["peak_hz"] = peak_hz(samples[bi * n:(bi + w) * n], rate)
+    return res
 
 
 def main():
