@@ -7,6 +7,7 @@
 #            [--codec pcmu|pcma|g722|opus] [--pt N] [--te-pt N]
 #            [--seconds S] [--linger S] [--record FILE.wav] [--no-idle]
 #            [--srtp-tx SUITE:B64KEY] [--srtp-rx SUITE:B64KEY] [--tamper N]
+#            [--srtp-rx-file PATH]
 #            [AT_MS:ACTION ...]
 #        python3 mediaep.py --selftest
 #
@@ -31,6 +32,9 @@
 #   SRTP (RFC 3711, master key derivation rate 0): SUITE is
 #   AES_CM_128_HMAC_SHA1_80 or AES_CM_128_HMAC_SHA1_32, B64KEY the base64
 #   of the 30-byte master key and salt, as in SDES a=crypto "inline:".
+#   --srtp-rx-file PATH: the receive key as "SUITE:B64KEY" in a file that
+#   appears later (the peer's key from its SDP answer); packets before it
+#   are dropped and counted as srtp_early.
 #   --tamper N flips a payload bit of every Nth SRTP packet after it was
 #   protected.
 #
@@ -339,6 +343,8 @@ class Endpoint:
             self.dst = (host, int(port))
         self.srtp_tx = Srtp(args.srtp_tx) if args.srtp_tx else None
         self.srtp_rx = Srtp(args.srtp_rx) if args.srtp_rx else None
+        self.srtp_rx_file = args.srtp_rx_file
+        self.srtp_early = 0
         self.ssrc = random.getrandbits(32)
         self.seq = random.getrandbits(16)
         self.ts0 = random.getrandbits(32)
@@ -412,6 +418,13 @@ class Endpoint:
                 continue
             if self.dst is None:
                 self.dst = src
+            if not self.srtp_rx and self.srtp_rx_file:
+                try:
+                    with open(self.srtp_rx_file) as fh:
+                        self.srtp_rx = Srtp(fh.read().strip())
+                except OSError:
+                    self.srtp_early += 1
+                    continue
             if self.srtp_rx:
                 data = self.srtp_rx.unprotect(data)
                 if data is None:
@@ -511,6 +524,8 @@ class Endpoint:
                "inband_rx": tone.dtmf_detect(audio, self.rate)}
         if self.srtp_tx:
             res["tampered"] = self.tampered
+        if self.srtp_rx_file:
+            res["srtp_early"] = self.srtp_early
         if self.srtp_rx:
             res["srtp_auth_fail"] = self.srtp_rx.auth_fail
             res["srtp_replay"] = self.srtp_rx.replay
@@ -696,6 +711,7 @@ def main():
     ap.add_argument("--no-idle", action="store_true")
     ap.add_argument("--srtp-tx")
     ap.add_argument("--srtp-rx")
+    ap.add_argument("--srtp-rx-file")
     ap.add_argument("--tamper", type=int, default=0)
     ap.add_argument("actions", nargs="*")
     args = ap.parse_args()
