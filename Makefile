@@ -114,7 +114,8 @@ $(BUILD)/tests/unit/lua/%: tests/lua/%.c $(LUA_TEST_DEPS) \
 		-Icore -Itests/lua -o $@ $< $(LUA_TEST_DEPS) \
 		$(CORE_LIBS) $(CMOCKA_LIBS)
 
-tests-build: all $(UNIT_BINS) $(LUA_TEST_BINS) $(TMOD_SOS)
+tests-build: all $(UNIT_BINS) $(LUA_TEST_BINS) $(TMOD_SOS) \
+	$(BUILD)/bench/media_bench
 
 install-deps:
 	./scripts/install-deps
@@ -131,7 +132,7 @@ test: install-deps
 	./tests/run
 
 bench: install-deps
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/bench/media_bench
 	@if [ -x tests/bench/run ]; then ./tests/bench/run; else \
 		echo "no benchmarks yet: they come with the calls issue"; \
 		exit 1; fi
