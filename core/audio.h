@@ -103,6 +103,21 @@ size_t pbx_prompt_count(void);
 int pbx_wav_load(int16_t **sampp, size_t *sampcp, const char *path,
 		 uint32_t srate);
 
+/* Recordings (wav.c): mono PCM16 WAV at srate.  create makes the parent
+ * folders (mode 0750) and the file (0640, truncated).  The header's
+ * sizes are rewritten about once a second, so a crash leaves a file that
+ * plays up to then.  close flushes, writes the final sizes and fsync()s;
+ * it returns the first error seen (write, flush or sync) and does not
+ * free w.  mem_deref without close also writes the sizes (no fsync), so
+ * a hang-up mid-recording leaves a valid file.  write after an error
+ * returns that error; EFBIG past 4 GB. */
+struct pbx_wav;
+
+int pbx_wav_create(struct pbx_wav **wp, const char *path, uint32_t srate);
+int pbx_wav_write(struct pbx_wav *w, const int16_t *pcm, size_t sampc);
+size_t pbx_wav_samples(const struct pbx_wav *w);
+int pbx_wav_close(struct pbx_wav *w);
+
 /* Prompt names that speak s digit by digit ("0"-"9", "*" -> "star",
  * "#" -> "pound", others skipped), appended to namev (at most maxc);
  * returns the count. */

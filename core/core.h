@@ -44,6 +44,7 @@ struct pbx_core {
 	struct pbx_calls *calls;      /* owned: calls (call.c)            */
 	struct pbx_mediactx *media;   /* owned: RTP ports (media.c)       */
 	struct pbx_codecs *codecs;    /* owned: registered codecs (codec.c) */
+	struct pbx_prompts *prompts;  /* owned: prompt cache (prompt.c)   */
 	struct pbx_location *loc;     /* owned: bindings (location.c)     */
 	struct list modules;          /* struct pbx_modref (module.c)     */
 	char *module_path;            /* owned                            */
