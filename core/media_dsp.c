@@ -447,7 +447,7 @@ void pbx_media_dsp_pull(struct media_dsp *d)
 }
 
 
-/* ---- push: what pbxd sends the peer -------------------------------------- */
+/* ---- push: what pbxd sends the peer ------------------------------------- */
 
 static void send_event(struct media_dsp *d)
 {

@@ -501,7 +501,7 @@ static void opts_check(lua_State *L, int idx)
 }
 
 
-/* ---- the methods ---------------------------------------------------------- */
+/* ---- the methods ------------------------------------------------------- */
 
 /* call:play(name_or_list [, opts]) -> interrupting digit or nil */
 static int m_play(lua_State *L)

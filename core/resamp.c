@@ -16,8 +16,15 @@
 #include "audio.h"
 
 
+enum {
+	STAGE_RATE = 48000,
+	CHUNK_MAX  = 1920,            /* samples per step through 48 kHz */
+};
+
 struct pbx_resamp {
 	struct auresamp rs;
+	struct auresamp rs2;          /* second step, when two            */
+	bool two;
 	uint32_t from, to;
 };
 
@@ -36,14 +43,53 @@ int pbx_resamp_alloc(struct pbx_resamp **rp, uint32_t from, uint32_t to)
 
 	r->from = from;
 	r->to = to;
+	r->two = from != to && from != STAGE_RATE && to != STAGE_RATE;
 	auresamp_init(&r->rs);
-	err = auresamp_setup(&r->rs, from, 1, to, 1);
+	auresamp_init(&r->rs2);
+	err = auresamp_setup(&r->rs, from, 1, r->two ? STAGE_RATE : to, 1);
+	if (!err && r->two)
+		err = auresamp_setup(&r->rs2, STAGE_RATE, 1, to, 1);
 	if (err) {
 		mem_deref(r);
 		return err;
 	}
 
 	*rp = r;
+
+	return 0;
+}
+
+
+/* Through 48 kHz, in chunks that fit the stage buffer. */
+static int run_two(struct pbx_resamp *r, int16_t *out, size_t *outcp,
+		   const int16_t *in, size_t inc)
+{
+	int16_t mid[CHUNK_MAX], res[CHUNK_MAX];
+	size_t step = CHUNK_MAX / (STAGE_RATE / r->from);
+	size_t done = 0, room = *outcp;
+	int err;
+
+	while (inc) {
+		size_t k = inc < step ? inc : step;
+		size_t midc = ARRAY_SIZE(mid), n = ARRAY_SIZE(res);
+
+		/* the second step filters in place: it writes into res,
+		 * which holds a whole stage of samples */
+		err = auresamp(&r->rs, mid, &midc, in, k);
+		if (!err)
+			err = auresamp(&r->rs2, res, &n, mid, midc);
+		if (err)
+			return err;
+		if (n > room - done)
+			return ENOMEM;
+
+		memcpy(out + done, res, n * sizeof(*res));
+		done += n;
+		in += k;
+		inc -= k;
+	}
+
+	*outcp = done;
 
 	return 0;
 }
@@ -69,5 +115,8 @@ int pbx_resamp_run(struct pbx_resamp *r, int16_t *out, size_t *outcp,
 	if (*outcp < need)
 		return ENOMEM;
 
-	return auresamp(&r->rs, out, outcp, in, inc);
+	if (!r->two)
+		return auresamp(&r->rs, out, outcp, in, inc);
+
+	return run_two(r, out, outcp, in, inc);
 }

@@ -61,9 +61,11 @@ static void speech(int16_t *pcm, size_t n, uint32_t srate, size_t t0)
 		double t = (double)(t0 + i) / srate;
 		double env = 0.5 + 0.5 * sin(2 * M_PI * 3 * t);
 
-		pcm[i] = (int16_t)(6000 * env * (sin(2 * M_PI * 220 * t) +
-						 0.6 * sin(2 * M_PI * 710 * t) +
-						 0.3 * sin(2 * M_PI * 1730 * t)));
+		double v = sin(2 * M_PI * 220 * t) +
+			0.6 * sin(2 * M_PI * 710 * t) +
+			0.3 * sin(2 * M_PI * 1730 * t);
+
+		pcm[i] = (int16_t)(6000 * env * v);
 	}
 }
 

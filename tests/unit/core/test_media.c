@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <re.h>
 #include "core.h"
+#include "audio.h"
 #include "test_media.h"
 
 

@@ -47,10 +47,11 @@ static inline int conf_start(const char *text)
 }
 
 
-/* A group's set-up: libre, the core context, media with config text. */
+/* A group's set-up: libre, the core context, the built-in codecs,
+ * media with config text. */
 static inline int media_group_setup(const char *conf)
 {
-	if (libre_init() || pbx_core_alloc())
+	if (libre_init() || pbx_core_alloc() || pbx_codec_init())
 		return -1;
 	pbx_log_set_level(PBX_LOG_ERROR);
 
@@ -62,6 +63,7 @@ static inline int media_group_teardown(void **state)
 {
 	(void)state;
 	pbx_media_stop();
+	pbx_codec_close();
 	pbx_core_free();
 	libre_close();
 

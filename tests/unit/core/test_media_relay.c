@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <re.h>
 #include "core.h"
+#include "audio.h"
 #include "test_media.h"
 
 

@@ -10,9 +10,11 @@
 #include <cmocka.h>
 #include <re.h>
 #include "core.h"
+#include "audio.h"
 
 
 static struct pbx_media *m;
+static const char *proto = "RTP/AVP";   /* of the peer's SDP */
 static char text[2048];         /* the last SDP we produced */
 
 
@@ -23,7 +25,7 @@ static int group_setup(void **state)
 	char err[128];
 	(void)state;
 
-	if (libre_init() || pbx_core_alloc())
+	if (libre_init() || pbx_core_alloc() || pbx_codec_init())
 		return -1;
 	pbx_log_set_level(PBX_LOG_ERROR);
 	if (pbx_conf_parse(&c, "t.conf", conf, strlen(conf), err,
@@ -40,6 +42,7 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	pbx_media_stop();
+	pbx_codec_close();
 	pbx_core_free();
 	libre_close();
 
@@ -81,9 +84,9 @@ static struct mbuf *peer_sdp(const char *caddr, unsigned port,
 	if (caddr)
 		assert_int_equal(mbuf_printf(mb, "c=IN IP4 %s\r\n", caddr),
 				 0);
-	assert_int_equal(mbuf_printf(mb, "t=0 0\r\nm=audio %u RTP/AVP %s\r\n"
-				     "%s", port, fmts, extra ? extra : ""),
-			 0);
+	assert_int_equal(mbuf_printf(mb, "t=0 0\r\nm=audio %u %s %s\r\n"
+				     "%s", port, proto, fmts,
+				     extra ? extra : ""), 0);
 	mb->pos = 0;
 
 	return mb;
@@ -165,9 +168,10 @@ static void test_offer(void **state)
 	(void)state;
 
 	assert_int_equal(offer_out(NULL), 0);
-	(void)snprintf(mline, sizeof(mline), "m=audio %u RTP/AVP 0 8 101\r\n",
-		       pbx_media_port(m));
+	(void)snprintf(mline, sizeof(mline),
+		       "m=audio %u RTP/AVP 0 8 9 101\r\n", pbx_media_port(m));
 	assert_true(has(mline));
+	assert_true(has("a=rtpmap:9 G722/8000\r\n"));
 	assert_true(has("c=IN IP4 127.0.0.1\r\n"));
 	assert_true(has("a=rtpmap:0 PCMU/8000\r\n"));
 	assert_true(has("a=rtpmap:8 PCMA/8000\r\n"));
@@ -406,7 +410,10 @@ static void test_prefer(void **state)
 	assert_string_equal(pbx_media_codec(m), "PCMA");
 	assert_true(has("RTP/AVP 8\r\n"));
 
-	assert_int_equal(offer_in("127.0.0.1", 4000, "0", NULL), EPROTO);
+	/* none of the preferred: another we have (pbxd transcodes) */
+	assert_int_equal(offer_in("127.0.0.1", 4000, "0", NULL), 0);
+	assert_string_equal(pbx_media_codec(m), "PCMU");
+	assert_int_equal(offer_in("127.0.0.1", 4000, "18", NULL), EPROTO);
 
 	assert_int_equal(pbx_media_prefer(m, NULL), 0);
 	assert_int_equal(offer_in("127.0.0.1", 4000, "0 8", NULL), 0);
@@ -448,6 +455,116 @@ static void test_answer_to_our_offer(void **state)
 }
 
 
+/* A codec with a dynamic PT and a 48 kHz clock, like opus. */
+static int fake_alloc(void **stp, const char *fmtp)
+{
+	(void)fmtp;
+	*stp = mem_zalloc(1, NULL);
+	return *stp ? 0 : ENOMEM;
+}
+
+
+static int fake_encode(void *st, uint8_t *buf, size_t *lenp,
+		       const int16_t *pcm, size_t sampc)
+{
+	(void)st; (void)buf; (void)pcm; (void)sampc;
+	*lenp = 0;
+	return 0;
+}
+
+
+static int fake_decode(void *st, int16_t *pcm, size_t *sampcp,
+		       const uint8_t *buf, size_t len, bool fec)
+{
+	(void)st; (void)pcm; (void)buf; (void)len; (void)fec;
+	*sampcp = 0;
+	return 0;
+}
+
+
+static const struct pbx_codec fake = {
+	"X-TEST", 48000, 2, -1, 16000, "mode=1", false,
+	fake_alloc, fake_encode, fake_alloc, fake_decode,
+};
+
+
+static void test_dynamic_pt(void **state)
+{
+	(void)state;
+
+	assert_int_equal(pbx_codec_register(&fake), 0);
+
+	assert_int_equal(offer_out("PCMU,*"), 0);
+	assert_true(has("RTP/AVP 0 8 9 96 101 100\r\n"));
+	assert_true(has("a=rtpmap:96 X-TEST/48000/2\r\n"));
+	assert_true(has("a=fmtp:96 mode=1\r\n"));
+	assert_true(has("a=rtpmap:100 telephone-event/48000\r\n"));
+
+	/* the peer answers with ours at 48 kHz: events at 48 kHz too */
+	assert_int_equal(answer_in("127.0.0.1", 4000, "96 100",
+				   "a=rtpmap:96 X-TEST/48000/2\r\n"
+				   "a=rtpmap:100 telephone-event/48000\r\n"),
+			 0);
+	assert_string_equal(pbx_media_codec(m), "X-TEST");
+
+	/* a peer's offer under its own PT is answered with that PT */
+	assert_int_equal(offer_in("127.0.0.1", 4000, "112 0",
+				  "a=rtpmap:112 x-test/48000/2\r\n"), 0);
+	assert_string_equal(pbx_media_codec(m), "X-TEST");
+	assert_true(has("RTP/AVP 112\r\n"));
+
+	m = mem_deref(m);          /* the leg's states before the codec */
+	assert_int_equal(pbx_codec_unregister(&fake), 0);
+}
+
+
+static const char crypto[] = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+	"inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+
+
+static void test_srtp_answer(void **state)
+{
+	(void)state;
+
+	proto = "RTP/SAVP";
+	assert_int_equal(offer_in("127.0.0.1", 4000, "0", crypto), 0);
+	assert_true(has(" RTP/SAVP 0\r\n"));
+	assert_true(has("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"));
+	assert_true(pbx_media_srtp(m));
+
+	/* no key we can use: 488 */
+	assert_int_equal(offer_in("127.0.0.1", 4000, "0", NULL), EPROTO);
+	assert_int_equal(offer_in("127.0.0.1", 4000, "0",
+				  "a=crypto:1 F8_128_HMAC_SHA1_80 "
+				  "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVu"
+				  "bGVz\r\n"), EPROTO);
+	assert_true(pbx_media_srtp(m));
+
+	/* back to plain RTP */
+	proto = "RTP/AVP";
+	assert_int_equal(offer_in("127.0.0.1", 4000, "0", NULL), 0);
+	assert_false(has("a=crypto"));
+	assert_true(has(" RTP/AVP 0\r\n"));
+	assert_false(pbx_media_srtp(m));
+}
+
+
+static void test_srtp_offer(void **state)
+{
+	(void)state;
+
+	pbx_media_set_srtp(m, true);
+	assert_int_equal(offer_out("PCMU"), 0);
+	assert_true(has(" RTP/SAVP 0 101\r\n"));
+	assert_true(has("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"));
+
+	proto = "RTP/SAVP";
+	assert_int_equal(answer_in("127.0.0.1", 4000, "0", crypto), 0);
+	proto = "RTP/AVP";
+	assert_true(pbx_media_srtp(m));
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +585,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prefer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_to_our_offer,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dynamic_pt, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_srtp_answer, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_srtp_offer, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
