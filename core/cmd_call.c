@@ -46,6 +46,18 @@ int pbx_media_leg_odict(const struct pbx_media *m, struct odict *arr)
 	if (!err)
 		err = odict_entry_add(o, "dtmf", ODICT_INT, (int64_t)st.dtmf);
 	if (!err)
+		err = odict_entry_add(o, "frames_in", ODICT_INT,
+				      (int64_t)st.frames_in);
+	if (!err)
+		err = odict_entry_add(o, "frames_out", ODICT_INT,
+				      (int64_t)st.frames_out);
+	if (!err)
+		err = odict_entry_add(o, "jb_late", ODICT_INT,
+				      (int64_t)st.jb_late);
+	if (!err)
+		err = odict_entry_add(o, "jb_delay_ms", ODICT_INT,
+				      (int64_t)st.jb_delay_ms);
+	if (!err)
 		err = pbx_odict_append(arr, o);
 	mem_deref(o);
 

@@ -243,6 +243,10 @@ struct pbx_media_stats {
 	bool transcoding;         /* bridged through decode/encode     */
 	uint64_t srtp_fail;       /* packets that failed SRTP checks   */
 	uint64_t dtmf;            /* digits received                   */
+	uint64_t frames_in;       /* frames decoded (incl. concealed)  */
+	uint64_t frames_out;      /* frames encoded and sent           */
+	uint64_t jb_late;         /* jitter buffer: packets too late   */
+	uint32_t jb_delay_ms;     /* jitter buffer: current depth      */
 };
 
 enum pbx_media_dir {

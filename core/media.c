@@ -317,6 +317,7 @@ void pbx_media_stats(const struct pbx_media *m, struct pbx_media_stats *st)
 	st->transcoding = pbx_media_dsp_transcoding(m);
 	st->srtp_fail = m->srtp_fail;
 	st->dtmf = m->dtmf_count;
+	pbx_media_dsp_stats(m, st);
 }
 
 

@@ -199,6 +199,8 @@ void pbx_media_dsp_rx(struct pbx_media *m, uint16_t seq, uint32_t ts,
 bool pbx_media_dsp_feeds(const struct pbx_media *m);
 /* True when a and b are bridged through decoding and encoding. */
 bool pbx_media_dsp_transcoding(const struct pbx_media *m);
+void pbx_media_dsp_stats(const struct pbx_media *m,
+			 struct pbx_media_stats *st);
 int pbx_media_dsp_bridge(struct pbx_media *a, struct pbx_media *b);
 void pbx_media_dsp_unbridge(struct pbx_media *m);
 /* The leg's codec or the peer's fmtp changed: new encoder/decoder. */

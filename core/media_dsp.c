@@ -335,6 +335,25 @@ bool pbx_media_dsp_transcoding(const struct pbx_media *m)
 }
 
 
+void pbx_media_dsp_stats(const struct pbx_media *m,
+			 struct pbx_media_stats *st)
+{
+	const struct media_dsp *d = m->dsp;
+	struct pbx_jb_stats js;
+
+	if (!d)
+		return;
+
+	st->frames_in = d->frames_in;
+	st->frames_out = d->frames_out;
+	if (d->jb) {
+		pbx_jb_stats(d->jb, &js);
+		st->jb_late = js.late;
+		st->jb_delay_ms = js.delay_ms;
+	}
+}
+
+
 /* ---- pull: the peer's audio, one frame per tick ------------------------ */
 
 /* Decodes packets from the jitter buffer until the FIFO holds a frame. */

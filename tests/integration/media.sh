@@ -73,23 +73,32 @@ media_call()
 	python3 "$TOOLS/mediaep.py" --bind "127.0.0.1:$m_port" --peer auto \
 		--codec "$m_c" --pt "$m_pt" --te-pt "$m_te" \
 		--seconds "$m_secs" --record "$T_DIR/$m_tag.wav" $m_srtp \
+		--peer-file "$T_DIR/$m_tag.peer" \
 		"$@" >"$T_DIR/$m_tag.json" 2>"$T_DIR/$m_tag.err" &
 	m_ep=$!
 	EXTRA_PIDS="$EXTRA_PIDS $m_ep"
-	set -- -key d1 "${INFO:--}" -key d2 "$(echo "${INFO}" | cut -c2)" \
-		-key d3 "$(echo "${INFO}" | cut -c3)" \
-		-key d4 "$(echo "${INFO}" | cut -c4)"
+	m_d="${INFO}---"
+	set -- -key d1 "$(echo "$m_d" | cut -c1)" \
+		-key d2 "$(echo "$m_d" | cut -c2)" \
+		-key d3 "$(echo "$m_d" | cut -c3)" \
+		-key d4 "$(echo "$m_d" | cut -c4)"
 	sipp_start "$m_tag" media_uac.xml -s "$m_to" -key mport "$m_port" \
 		-key proto "$m_proto" -key pt "$m_pt" -key codec "$m_name" \
 		-key te "$m_te" -key tename "$m_tename" -key terate "$m_rate" \
 		-key crypto "$m_crypto" "$@"
 }
 
-# media_wait TAG: waits for the caller and its endpoint
+# media_wait TAG: waits for the caller's endpoint, hangs up what is
+# still up (bridged calls) from the console, then waits for the caller
 media_wait()
 {
-	sipp_wait "$1"
 	wait "$m_ep" 2>/dev/null
+	for id in $(ctl_json call list | python3 -c '
+import json, sys
+print(" ".join(c["id"] for c in json.load(sys.stdin)["data"]))'); do
+		ctl call hangup "$id" >/dev/null 2>&1
+	done
+	sipp_wait "$1"
 }
 
 regs_are() { [ "$(reg_of "$1" | grep -c .)" -eq "$2" ]; }
@@ -110,17 +119,31 @@ callee_media()
 	c_tag=$1 c_secs=$2
 	shift 2
 	python3 "$TOOLS/mediaep.py" --bind "127.0.0.1:$CPORT" --peer auto \
-		--codec pcmu --seconds "$c_secs" \
+		--codec pcmu --seconds "$c_secs" --peer-file "$T_DIR/$c_tag.peer" \
 		--record "$T_DIR/$c_tag.wav" "$@" \
 		>"$T_DIR/$c_tag.json" 2>"$T_DIR/$c_tag.err" &
 	c_ep=$!
 	EXTRA_PIDS="$EXTRA_PIDS $c_ep"
 }
 
+# peers CALLER CALLEE: once the call is up, tells both endpoints pbxd's
+# ports of their legs (bridged calls: neither side waits for the other)
+peers()
+{
+	wait_for 50 sh -c "\"$PBXCTL\" -s \"$PBX_SOCK\" --json call list |
+		grep -q '\"state\":\"answered\".*rtp_port.*rtp_port'" || return 1
+	set -- "$1" "$2" $(ctl_json call list | python3 -c '
+import json, sys
+legs = json.load(sys.stdin)["data"][-1]["legs"]
+print(legs[0]["rtp_port"], legs[1]["rtp_port"])')
+	echo "127.0.0.1:$3" >"$T_DIR/$1.peer"
+	echo "127.0.0.1:$4" >"$T_DIR/$2.peer"
+}
+
 show() { diag "$1: $(cat "$T_DIR/$1.json" "$T_DIR/$1.err" 2>/dev/null \
 	| head -c 1500)"; }
 
-pbx_start -o dialplan="$DIALPLAN" -o sounds_dir="$ROOT/sounds" \
+pbx_start -o dialplan="$DIALPLAN" -o sounds_dir="$ROOT/sounds" -o module=opus \
 	-o rtp_ports=31000-31999 || { not_ok "pbxd starts"; finish; }
 ctl user add 1001 --password secret >/dev/null
 "$PBXCTL" -s "$PBX_SOCK" events >"$T_DIR/events.log" 2>&1 &
@@ -174,15 +197,15 @@ media_wait dinband
 check_eq "DTMF inband (no telephone-event offered) read" 5678 \
 	"$(last_var digits)"
 
-media_call dboth digits 6 pcmu 1200:dtmf4733:9 1200:inband:9 2000:dtmf4733:8#
+INFO=9 media_call dboth digits 6 pcmu 1500:dtmf4733:9 2600:dtmf4733:8#
 media_wait dboth
 check_eq "a key press sent twice is one digit; # ends" 98 \
 	"$(last_var digits)"
 
 check "dtmf events on the bus with their method" \
-	sh -c "grep -q '\"method\": *\"rfc4733\"' '$T_DIR/events.log' &&
-	       grep -q '\"method\": *\"info\"' '$T_DIR/events.log' &&
-	       grep -q '\"method\": *\"inband\"' '$T_DIR/events.log'" ||
+	sh -c "grep -q 'dtmf .*method=rfc4733' '$T_DIR/events.log' &&
+	       grep -q 'dtmf .*method=info' '$T_DIR/events.log' &&
+	       grep -q 'dtmf .*method=inband' '$T_DIR/events.log'" ||
 	diag "$(grep dtmf "$T_DIR/events.log" | head -5)"
 
 media_call intr interrupt 6 pcmu 1000:dtmf4733:5
@@ -219,7 +242,8 @@ CPORT=$(free_port)
 callee_up c1 "$CPORT"
 callee_media xcallee 5 0:tone:1500:5000
 media_call xopus bridge-1001 5 opus 0:tone:1000:5000
-sleep 2.5
+peers xopus xcallee
+sleep 2
 ctl_json call list >"$T_DIR/xopus.list"
 media_wait xopus
 wait "$c_ep" 2>/dev/null
@@ -241,6 +265,7 @@ sys.exit(0 if [l["codec"] for l in legs] == ["opus", "PCMU"] and
 callee_up c2 "$CPORT"
 callee_media gcallee 5 0:tone:1500:5000 3000:dtmf4733:7
 INFO=3 media_call xg722 bridge-1001 5 g722 0:tone:1000:5000
+peers xg722 gcallee
 media_wait xg722
 wait "$c_ep" 2>/dev/null
 sipp_wait c2
@@ -272,6 +297,7 @@ callee_media scallee 5 0:tone:1500:5000
 SRTP_EXTRA="--tamper 10" media_call srtp bridge-1001 5 pcmu+srtp \
 	0:tone:1000:5000
 wait_for 40 srtp_key srtp
+peers srtp scallee
 sleep 2
 ctl_json call list >"$T_DIR/srtp.list"
 media_wait srtp

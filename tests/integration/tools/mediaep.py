@@ -7,7 +7,7 @@
 #            [--codec pcmu|pcma|g722|opus] [--pt N] [--te-pt N]
 #            [--seconds S] [--linger S] [--record FILE.wav] [--no-idle]
 #            [--srtp-tx SUITE:B64KEY] [--srtp-rx SUITE:B64KEY] [--tamper N]
-#            [--srtp-rx-file PATH]
+#            [--srtp-rx-file PATH] [--peer-file PATH]
 #            [AT_MS:ACTION ...]
 #        python3 mediaep.py --selftest
 #
@@ -32,6 +32,8 @@
 #   SRTP (RFC 3711, master key derivation rate 0): SUITE is
 #   AES_CM_128_HMAC_SHA1_80 or AES_CM_128_HMAC_SHA1_32, B64KEY the base64
 #   of the 30-byte master key and salt, as in SDES a=crypto "inline:".
+#   --peer-file PATH (with --peer auto): "IP:PORT" to send to, in a file
+#   that appears later (the far end's port, once the call is up).
 #   --srtp-rx-file PATH: the receive key as "SUITE:B64KEY" in a file that
 #   appears later (the peer's key from its SDP answer); packets before it
 #   are dropped and counted as srtp_early.
@@ -366,6 +368,13 @@ class Endpoint:
             if self.args.tamper and self.srtp_sent % self.args.tamper == 0:
                 pkt = pkt[:12] + bytes([pkt[12] ^ 0x01]) + pkt[13:]
                 self.tampered += 1
+        if self.dst is None and self.args.peer_file:
+            try:
+                with open(self.args.peer_file) as fh:
+                    host, _, port = fh.read().strip().rpartition(":")
+                    self.dst = (host, int(port))
+            except (OSError, ValueError):
+                pass
         if self.dst is None:
             return
         try:
@@ -712,6 +721,7 @@ def main():
     ap.add_argument("--srtp-tx")
     ap.add_argument("--srtp-rx")
     ap.add_argument("--srtp-rx-file")
+    ap.add_argument("--peer-file")
     ap.add_argument("--tamper", type=int, default=0)
     ap.add_argument("actions", nargs="*")
     args = ap.parse_args()
