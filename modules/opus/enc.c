@@ -93,6 +93,9 @@ static int enc_setup(OpusEncoder *oe, const struct enc_prm *prm)
 					     prm->fec ? LOSS_PERC : 0));
 	if (e == OPUS_OK)
 		e = opus_encoder_ctl(oe, OPUS_SET_VBR(!prm->cbr));
+	if (e == OPUS_OK)
+		e = opus_encoder_ctl(oe, OPUS_SET_COMPLEXITY(
+					     (opus_int32)opm_complexity()));
 	if (e == OPUS_OK && prm->max_bw)
 		e = opus_encoder_ctl(oe, OPUS_SET_MAX_BANDWIDTH(prm->max_bw));
 

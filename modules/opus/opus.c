@@ -5,7 +5,9 @@
  * clock is 48 kHz, but we encode and decode 16 kHz mono (wideband is
  * what phones and the bridge use; 48 kHz would only cost CPU and
  * bitrate).  Encoder in enc.c, decoder in dec.c.  Config: opus_bitrate,
- * bit/s, 6000-128000, default 24000.
+ * bit/s, 6000-128000, default 24000; opus_complexity, 0-10, default 5
+ * (libopus' 10 costs about twice the CPU for little a phone can hear,
+ * and a PBX encodes many channels).
  */
 #include <re.h>
 #include "pbx.h"
@@ -15,6 +17,7 @@
 /* The module's state; NULL while not loaded. */
 struct opm {
 	uint32_t bitrate;             /* bit/s: opus_bitrate */
+	uint32_t complexity;          /* opus_complexity */
 };
 
 static struct opm *opm;
@@ -40,6 +43,12 @@ uint32_t opm_bitrate(void)
 }
 
 
+uint32_t opm_complexity(void)
+{
+	return opm ? opm->complexity : OPM_COMPLEXITY_DEF;
+}
+
+
 /* EBUSY while a call still has an opus encoder or decoder: the codec
  * stays registered and the module must stay loaded. */
 static int opm_close(void)
@@ -62,7 +71,7 @@ static int opm_close(void)
 
 static int opm_init(void)
 {
-	uint32_t bitrate;
+	uint32_t bitrate, complexity;
 	int err;
 
 	if (opm)
@@ -70,6 +79,9 @@ static int opm_init(void)
 
 	err = pbx_conf_u32("opus_bitrate", OPM_BITRATE_DEF, OPM_BITRATE_MIN,
 			   OPM_BITRATE_MAX, &bitrate);
+	if (!err)
+		err = pbx_conf_u32("opus_complexity", OPM_COMPLEXITY_DEF, 0,
+				   10, &complexity);
 	if (err)
 		return err;
 
@@ -78,6 +90,7 @@ static int opm_init(void)
 		return ENOMEM;
 
 	opm->bitrate = bitrate;
+	opm->complexity = complexity;
 
 	err = pbx_codec_register(&opm_codec);
 	if (err) {

@@ -12,12 +12,14 @@ enum {
 	OPM_BITRATE_DEF = 24000,  /* bit/s */
 	OPM_BITRATE_MIN = 6000,
 	OPM_BITRATE_MAX = 128000,
+	OPM_COMPLEXITY_DEF = 5,   /* 0-10: CPU per frame vs quality    */
 	/* 120 ms at OPM_SRATE: the longest opus packet (RFC 6716 3.2.5) */
 	OPM_DEC_MAX     = OPM_SRATE / 1000 * 120,
 };
 
 /* bit/s from config key opus_bitrate (opus.c) */
 uint32_t opm_bitrate(void);
+uint32_t opm_complexity(void);
 
 /* enc.c: the encoder half of the codec descriptor */
 int opm_enc_alloc(void **stp, const char *fmtp);

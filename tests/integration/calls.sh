@@ -342,7 +342,8 @@ OFFER="8 0"
 caller_bg m_caller call_uac.xml 1001 "$ma" -d 3000
 OFFER=0
 check "(m) the call is answered" talk m
-check_eq "(m) the callee was offered PCMA and PCMU" "8 0 101" \
+check_eq "(m) the callee was offered PCMA and PCMU first, then G.722" \
+	"8 0 9 101" \
 	"$(msg m_callee -w received -m '^INVITE' -f :body | sed -n 's/^m=audio [0-9]* RTP\/AVP //p')"
 check_eq "(m) the caller's 200 says PCMU" "0 101" \
 	"$(msg m_caller -w received -m '^SIP/2.0 200' -q INVITE -f :body | sed -n 's/^m=audio [0-9]* RTP\/AVP //p')"

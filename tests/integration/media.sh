@@ -5,6 +5,7 @@
 # recordings (length, frequency, valid file after a hang-up), prompts
 # interrupted by a digit, opus <-> G.711 and G.722 <-> G.711 transcoding,
 # an SRTP caller bridged to a plain callee (and tampered packets dropped),
+# a sips: call over TLS with SRTP, the opus module kept while in use,
 # digits passed on to the callee as RFC 4733, and the console's view.
 # SPDX-License-Identifier: BSD-3-Clause
 #
@@ -88,16 +89,22 @@ media_call()
 		-key crypto "$m_crypto" "$@"
 }
 
-# media_wait TAG: waits for the caller's endpoint, hangs up what is
-# still up (bridged calls) from the console, then waits for the caller
-media_wait()
+# hangup_all: hangs up every call from the console
+hangup_all()
 {
-	wait "$m_ep" 2>/dev/null
 	for id in $(ctl_json call list | python3 -c '
 import json, sys
 print(" ".join(c["id"] for c in json.load(sys.stdin)["data"]))'); do
 		ctl call hangup "$id" >/dev/null 2>&1
 	done
+}
+
+# media_wait TAG: waits for the caller's endpoint, hangs up what is
+# still up (bridged calls), then waits for the caller
+media_wait()
+{
+	wait "$m_ep" 2>/dev/null
+	hangup_all
 	sipp_wait "$1"
 }
 
@@ -143,8 +150,12 @@ print(legs[0]["rtp_port"], legs[1]["rtp_port"])')
 show() { diag "$1: $(cat "$T_DIR/$1.json" "$T_DIR/$1.err" 2>/dev/null \
 	| head -c 1500)"; }
 
-pbx_start -o dialplan="$DIALPLAN" -o sounds_dir="$ROOT/sounds" -o module=opus \
-	-o rtp_ports=31000-31999 || { not_ok "pbxd starts"; finish; }
+"$ROOT/scripts/make-cert" "$T_DIR/pbxd.pem" pbx.test >/dev/null
+TLS_PORT=$(free_port)
+pbx_start -o dialplan="$DIALPLAN" -o sounds_dir="$ROOT/sounds" \
+	-o module=opus -o rtp_ports=31000-31999 \
+	-o sip_tls_listen=127.0.0.1:$TLS_PORT \
+	-o sip_tls_cert="$T_DIR/pbxd.pem" || { not_ok "pbxd starts"; finish; }
 ctl user add 1001 --password secret >/dev/null
 "$PBXCTL" -s "$PBX_SOCK" events >"$T_DIR/events.log" 2>&1 &
 EXTRA_PIDS="$EXTRA_PIDS $!"
@@ -236,6 +247,17 @@ check_eq "record: # ends it and is returned" "#" "$(last_var digit)"
 check "record: ... after about 1.1 s" \
 	fbetween 0.8 1.5 "$(last_var seconds)"
 
+media_call recl recordlong 6 pcmu 0:tone:1000:6000
+sleep 2.5
+hangup_all
+media_wait recl
+python3 "$TOOLS/wavcheck.py" "$PBX_DATA/rec/long.wav" >"$T_DIR/recl.wav.json" 2>&1
+check "record: a hang-up while recording leaves a valid file" \
+	[ "$(jget "$T_DIR/recl.wav.json" 'r["valid_header"]')" = True ]
+check "... holding the tone up to the hang-up (~2.5 s)" \
+	fbetween 1.5 3.5 "$(jget "$T_DIR/recl.wav.json" 'r["seconds"]')" \
+	|| diag "$(cat "$T_DIR/recl.wav.json")"
+
 # ---- transcoding ---------------------------------------------------------
 
 CPORT=$(free_port)
@@ -244,6 +266,9 @@ callee_media xcallee 5 0:tone:1500:5000
 media_call xopus bridge-1001 5 opus 0:tone:1000:5000
 peers xopus xcallee
 sleep 2
+out=$(ctl module unload opus 2>&1)
+check "module unload opus is refused while a call uses it" \
+	sh -c "echo '$out' | grep -q 'in use'"
 ctl_json call list >"$T_DIR/xopus.list"
 media_wait xopus
 wait "$c_ep" 2>/dev/null
@@ -317,5 +342,30 @@ c = json.load(open(sys.argv[1]))["data"][0]["legs"][0]
 ep = json.load(open(sys.argv[2]))
 sys.exit(0 if c["srtp"] and c["srtp_fail"] >= 5 else 1)' \
 	"$T_DIR/srtp.list" "$T_DIR/srtp.json" || diag "$(cat "$T_DIR/srtp.list")"
+
+check "... and allowed once the call is over" ctl module unload opus
+check "... and it loads again" ctl module load opus
+
+# ---- SIP over TLS (sips:) with SRTP -------------------------------------
+
+tls_call()
+{
+	t_port=$(free_port)
+	python3 "$TOOLS/mediaep.py" --bind "127.0.0.1:$t_port" --peer auto \
+		--codec pcmu --seconds 6 --record "$T_DIR/tls.wav" \
+		--srtp-tx "AES_CM_128_HMAC_SHA1_80:$KEY_A" \
+		--srtp-rx-file "$T_DIR/tls.key" >"$T_DIR/tls.json" 2>&1 &
+	t_ep=$!
+	MEDIA_KEY=$KEY_A timeout 20 python3 "$TOOLS/sipcall_tls.py" \
+		127.0.0.1 "$TLS_PORT" prompt "$t_port" 8 "$T_DIR/tls.key" \
+		>"$T_DIR/tls.sip" 2>&1
+	wait "$t_ep"
+}
+tls_call
+check_eq "a sips: call over TLS is answered, and pbxd hangs up" "200 bye" \
+	"$(tr '\n' ' ' <"$T_DIR/tls.sip" | sed 's/ $//')"
+check "... its SRTP media carried the prompt" fbetween 1.0 8 \
+	"$(jget "$T_DIR/tls.json" \
+	'r["active_seconds"] if r["srtp_auth_fail"] == 0 else 0')" || show tls
 
 finish

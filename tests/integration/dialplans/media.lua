@@ -9,6 +9,7 @@
 --            saved as "digits"; says them back; hangs up
 --   record   records up to 3 s with a beep first, silence 2 s ends it;
 --            "seconds" and "digit"; hangs up
+--   recordlong records up to 20 s (the test hangs up meanwhile)
 --   interrupt plays a long prompt (moh) interruptible by 5
 --   bridge-EXT dials EXT (relay or transcoding, as the codecs say);
 --            srtp-EXT offers the callee SRTP
@@ -40,6 +41,10 @@ function route(call)
 		call:set("seconds", tostring(r.seconds))
 		call:set("digit", r.digit or "")
 		call:hangup()
+	elseif to == "recordlong" then
+		call:answer()
+		call:record("rec/long.wav", {max = 20})
+		call:set("after", "returned")
 	elseif to == "interrupt" then
 		call:answer()
 		local d = call:play("moh", {interrupt = "5"})

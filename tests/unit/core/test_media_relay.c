@@ -13,6 +13,7 @@
 #include <re.h>
 #include "core.h"
 #include "audio.h"
+#include <rem_g711.h>
 #include "test_media.h"
 
 
@@ -241,8 +242,7 @@ static void test_bridge_errors(void **state)
 	rig_up(&r);
 	leg_inbound(c, phone_port(pc), "8", NULL);
 
-	assert_int_equal(pbx_media_bridge(r.a, c), ENOTSUP);
-	assert_int_equal(pbx_media_bridge(r.a, d), ENOTSUP);
+	assert_int_equal(pbx_media_bridge(r.a, d), ENOTSUP);  /* no codec */
 	assert_int_equal(pbx_media_bridge(d, r.a), ENOTSUP);
 	assert_int_equal(pbx_media_bridge(r.a, r.a), EINVAL);
 	assert_int_equal(pbx_media_bridge(NULL, r.a), EINVAL);
@@ -258,6 +258,52 @@ static void test_bridge_errors(void **state)
 
 	mem_deref(c);
 	mem_deref(d);
+	mem_deref(pc);
+	rig_down(&r);
+}
+
+
+/* PCMU on one leg, PCMA on the other: pbxd decodes, re-encodes and sends
+ * every 20 ms on its own clock, the same sound in the other law. */
+static void test_transcode(void **state)
+{
+	struct phone *pc = phone_alloc();
+	struct pbx_media *c = media_new();
+	struct pbx_media_stats st;
+	uint8_t want = g711_pcm2alaw(g711_ulaw2pcm(0x9f));
+	unsigned i, same = 0;
+	struct rig r;
+	(void)state;
+
+	rig_up(&r);
+	leg_inbound(c, phone_port(pc), "8", NULL);
+	assert_int_equal(pbx_media_bridge(r.a, c), 0);
+	pbx_media_stats(c, &st);
+	assert_true(st.transcoding);
+
+	for (i = 0; i < 20; i++) {
+		phone_send(r.pa, pbx_media_port(r.a), 0, (uint16_t)(100 + i),
+			   PAYLOAD * i, 0xa1, 0x9f);
+		run_for(20);
+	}
+	run_for(100);
+
+	assert_true(pc->n >= 15);
+	for (i = 0; i < pc->n; i++) {
+		assert_int_equal(pc->v[i].pt, 8);
+		assert_int_equal(pc->v[i].len, PAYLOAD);
+		if (pc->v[i].fill == want)
+			++same;
+	}
+	assert_true(same >= 12);            /* the rest: start, PLC */
+	assert_int_equal(r.pb->n, 0);       /* B is no longer bridged */
+
+	/* same codec again: relay, no engine */
+	pbx_media_unbridge(c);
+	pbx_media_stats(r.a, &st);
+	assert_false(st.transcoding);
+
+	mem_deref(c);
 	mem_deref(pc);
 	rig_down(&r);
 }
@@ -332,6 +378,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_telephone_event, teardown),
 		cmocka_unit_test_teardown(test_source_switch, teardown),
 		cmocka_unit_test_teardown(test_bridge_errors, teardown),
+		cmocka_unit_test_teardown(test_transcode, teardown),
 		cmocka_unit_test_teardown(test_latching, teardown),
 	};
 
