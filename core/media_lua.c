@@ -38,7 +38,6 @@ enum wait_kind {
 struct wait {
 	enum wait_kind kind;
 	struct pbx_call *call;        /* borrowed: the script holds it   */
-	struct pbx_media *m;          /* borrowed: the call's media      */
 
 	/* what to play (copies), or the tone */
 	char *namev[NAMES_MAX];
@@ -79,6 +78,13 @@ static void wait_destructor(void *arg)
 }
 
 
+/* The call's media now (NULL once the call has ended). */
+static struct pbx_media *wm(const struct wait *w)
+{
+	return pbx_call_media(w->call);
+}
+
+
 static struct wait *wait_alloc(lua_State *L, struct pbx_call *c,
 			       enum wait_kind kind)
 {
@@ -89,20 +95,21 @@ static struct wait *wait_alloc(lua_State *L, struct pbx_call *c,
 
 	w->kind = kind;
 	w->call = c;
-	w->m = pbx_call_media(c);
 	tmr_init(&w->tmr);
 
 	return w;
 }
 
 
-/* Stops everything w started; the call may be gone next. */
+/* Stops everything w started; the call may be gone next.  The call's
+ * media is looked up each time: a hang-up frees it before the script
+ * is cancelled (the engine then already completed the recording). */
 static void wait_stop(struct wait *w)
 {
 	pbx_call_dtmf_watch(w->call, NULL, NULL);
 	tmr_cancel(&w->tmr);
 	if (w->playing)
-		pbx_media_play_stop(w->m);
+		pbx_media_play_stop(wm(w));
 	w->playing = false;
 }
 
@@ -113,7 +120,7 @@ static void wait_cancel(void *arg)
 
 	wait_stop(w);
 	if (w->kind == WAIT_RECORD)
-		pbx_media_record_stop(w->m);   /* file stays valid */
+		pbx_media_record_stop(wm(w));   /* file stays valid */
 	mem_deref(w);
 }
 
@@ -194,10 +201,10 @@ static int play_start(struct wait *w)
 	int err;
 
 	if (w->tone)
-		err = pbx_media_tone(w->m, w->tone, w->tone_ms, play_done_h,
+		err = pbx_media_tone(wm(w), w->tone, w->tone_ms, play_done_h,
 				     w);
 	else
-		err = pbx_media_play(w->m, (const char *const *)w->namev,
+		err = pbx_media_play(wm(w), (const char *const *)w->namev,
 				     w->namec, play_done_h, w);
 	w->playing = !err;
 
@@ -253,7 +260,7 @@ static void read_digit_h(struct pbx_call *c, char digit, void *arg)
 	(void)c;
 
 	if (w->playing) {
-		pbx_media_play_stop(w->m);
+		pbx_media_play_stop(wm(w));
 		w->playing = false;
 	}
 
@@ -289,7 +296,7 @@ static void rec_digit_h(struct pbx_call *c, char digit, void *arg)
 
 static int rec_start(struct wait *w)
 {
-	return pbx_media_record(w->m, w->path, &w->prm, rec_done_h, w);
+	return pbx_media_record(wm(w), w->path, &w->prm, rec_done_h, w);
 }
 
 
@@ -333,7 +340,7 @@ static int wait_begin(struct wait *w)
 		pbx_call_dtmf_watch(w->call, rec_digit_h, w);
 		if (!w->beep)
 			return rec_start(w);
-		w->playing = !pbx_media_play(w->m, &beep, 1, beep_done_h, w);
+		w->playing = !pbx_media_play(wm(w), &beep, 1, beep_done_h, w);
 		return w->playing ? 0 : rec_start(w);
 	}
 

@@ -150,6 +150,14 @@ print(legs[0]["rtp_port"], legs[1]["rtp_port"])')
 show() { diag "$1: $(cat "$T_DIR/$1.json" "$T_DIR/$1.err" 2>/dev/null \
 	| head -c 1500)"; }
 
+# media_valgrind.sh runs all of this with pbxd under valgrind
+if [ -n "$MEDIA_VALGRIND" ]; then
+	VG_LOG=$T_DIR/valgrind.log
+	PBX_WRAP="valgrind --error-exitcode=99 --leak-check=full \
+--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+--log-file=$VG_LOG"
+fi
+
 "$ROOT/scripts/make-cert" "$T_DIR/pbxd.pem" pbx.test >/dev/null
 TLS_PORT=$(free_port)
 pbx_start -o dialplan="$DIALPLAN" -o sounds_dir="$ROOT/sounds" \
@@ -367,5 +375,10 @@ check_eq "a sips: call over TLS is answered, and pbxd hangs up" "200 bye" \
 check "... its SRTP media carried the prompt" fbetween 1.0 8 \
 	"$(jget "$T_DIR/tls.json" \
 	'r["active_seconds"] if r["srtp_auth_fail"] == 0 else 0')" || show tls
+
+if [ -n "$MEDIA_VALGRIND" ]; then
+	check "pbxd exits cleanly under valgrind" pbx_stop
+	valgrind_check
+fi
 
 finish
