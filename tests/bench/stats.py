@@ -431,6 +431,16 @@ def cmd_report(steps_path, machine_path, out_path):
             for s in stuck), "calls", "pbxd kept calls 40 s after SIPp "
             "ended (see the step's log)"))
 
+    media = [s for s in steps if s["kind"] == "media"]
+    if media:
+        res["media"] = {}
+        for name in media[0]["channels_per_core"]:
+            v = med([m["channels_per_core"][name] for m in media])
+            res["media"][name] = v
+            rows.append(("media: %s" % name, fmt(v, 0), "channels/core",
+                         "median of %d; codec path only, one core"
+                         % len(media)))
+
     res["table"] = [dict(zip(("figure", "value", "unit", "notes"), r))
                     for r in rows]
     with open(out_path, "w") as f:
