@@ -22,6 +22,7 @@ TOOLS=$ROOT/tests/integration/tools
 SCEN=$ROOT/tests/integration/sipp
 DIALPLAN=$ROOT/tests/integration/dialplans/media.lua
 KEY_A=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd
+KEY_B=HR0cGxoZGBcWFRQTEhEQDw4NDAsKCQgHBgUEAwIB
 
 # jq-less JSON: jget FILE EXPR (python expression on r)
 jget()
@@ -110,13 +111,19 @@ media_wait()
 
 regs_are() { [ "$(reg_of "$1" | grep -c .)" -eq "$2" ]; }
 
-# callee_up NAME PORT: a phone registered as 1001 that answers one call
-# with PCMU, media on PORT
+# callee_up NAME PORT [srtp]: a phone registered as 1001 that answers
+# one call with PCMU, media on PORT (SRTP with KEY_B if asked)
 callee_up()
 {
+	c_proto=RTP/AVP c_crypto=a=x-none
+	if [ "$3" = srtp ]; then
+		c_proto=RTP/SAVP
+		c_crypto="a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:$KEY_B"
+	fi
 	wait_for 50 regs_are 1001 0
 	sipp_start "$1" call_uas_reg.xml -s 1001 -au 1001 -ap secret \
-		-oocsf "$SCEN/call_uas_answer.xml" -key mport "$2" -d 100
+		-oocsf "$SCEN/media_uas.xml" -key mport "$2" -d 100 \
+		-key proto "$c_proto" -key crypto "$c_crypto"
 	wait_for 50 regs_are 1001 1
 }
 
@@ -315,11 +322,12 @@ check_eq "callee's RFC 4733 digit reaches the G.722 caller" 7 \
 
 # ---- SRTP ---------------------------------------------------------------
 
-# srtp_key TAG: pbxd's key from its answer to caller TAG, for mediaep
+# srtp_key TAG [START]: pbxd's key from its SDP in SIPp run TAG's trace
+# (the 200 to a caller, or START: the INVITE to a callee), for mediaep
 srtp_key()
 {
 	k=$(python3 "$TOOLS/sipmsg.py" "$T_DIR/$1.msg" -w received \
-		-m '^SIP/2.0 200' -f :body 2>/dev/null |
+		-m "${2:-^SIP/2.0 200}" -f :body 2>/dev/null |
 		sed -n 's/^a=crypto:[0-9]* \([A-Z0-9_]*\) inline:\([^| ]*\).*/\1:\2/p' |
 		tr -d '\r' | head -1)
 	[ -n "$k" ] && echo "$k" >"$T_DIR/$1.key"
@@ -375,6 +383,31 @@ check_eq "a sips: call over TLS is answered, and pbxd hangs up" "200 bye" \
 check "... its SRTP media carried the prompt" fbetween 1.0 8 \
 	"$(jget "$T_DIR/tls.json" \
 	'r["active_seconds"] if r["srtp_auth_fail"] == 0 else 0')" || show tls
+
+# pbxd offers the callee SRTP (dial{srtp = true}); the caller is plain
+callee_up c4 "$CPORT" srtp
+callee_media s2callee 5 --srtp-tx "AES_CM_128_HMAC_SHA1_80:$KEY_B" \
+	--srtp-rx-file "$T_DIR/c4.key" 0:tone:1500:5000
+media_call s2 srtp-1001 5 pcmu 0:tone:1000:5000
+wait_for 40 srtp_key c4 '^INVITE'
+peers s2 s2callee
+sleep 2
+ctl_json call list >"$T_DIR/s2.list"
+media_wait s2
+wait "$c_ep" 2>/dev/null
+sipp_wait c4
+check "pbxd offered the callee RTP/SAVP with a key" [ -s "$T_DIR/c4.key" ]
+check "plain caller <-> SRTP callee: tones both ways" python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+sys.exit(0 if abs(a["peak_hz"] - 1500) < 10 and abs(b["peak_hz"] - 1000)
+	 < 10 and b["srtp_auth_fail"] == 0 else 1)' "$T_DIR/s2.json" \
+	"$T_DIR/s2callee.json" || { show s2; show s2callee; }
+check "... call list: the callee leg is SRTP, the caller's not" python3 -c '
+import json, sys
+legs = json.load(open(sys.argv[1]))["data"][0]["legs"]
+sys.exit(0 if [l["srtp"] for l in legs] == [False, True] else 1)' \
+	"$T_DIR/s2.list" || diag "$(cat "$T_DIR/s2.list")"
 
 if [ -n "$MEDIA_VALGRIND" ]; then
 	check "pbxd exits cleanly under valgrind" pbx_stop

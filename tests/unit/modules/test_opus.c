@@ -460,8 +460,10 @@ static void test_fmtp(void **state)
 		}
 		assert_true(total / 50 >= v[k].min);
 		assert_true(total / 50 <= v[k].max);
+		/* a cap: the encoder may choose less (it does at lower
+		 * complexity) */
 		if (v[k].bw)
-			assert_int_equal(bw, v[k].bw);
+			assert_true(bw <= v[k].bw);
 		mem_deref(e);
 	}
 }
