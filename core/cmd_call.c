@@ -65,10 +65,33 @@ int pbx_media_leg_odict(const struct pbx_media *m, struct odict *arr)
 }
 
 
+/* "PCMU/opus": the legs' codecs, for people (the legs hold the rest). */
+static void codecs_join(const struct odict *legs, char *buf, size_t sz)
+{
+	struct le *le;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (le = list_head(&legs->lst); le; le = le->next) {
+		const struct odict_entry *e = le->data;
+		const char *cd = e->type == ODICT_OBJECT ?
+			odict_string(e->u.odict, "codec") : NULL;
+
+		if (!cd || !*cd)
+			cd = "-";
+		if (re_snprintf(buf + n, sz - n, "%s%s", n ? "/" : "",
+				cd) < 0)
+			return;
+		n = strlen(buf);
+	}
+}
+
+
 static int call_odict(const struct pbx_call *c, struct odict *arr)
 {
 	struct odict *o, *legs;
 	uint64_t now = pbx_call_now_ms();
+	char codecs[64];
 	int err;
 
 	err = odict_alloc(&o, 16);
@@ -95,6 +118,10 @@ static int call_odict(const struct pbx_call *c, struct odict *arr)
 		err = pbx_media_leg_odict(c->media, legs);
 	if (!err)
 		err = pbx_dial_legs_odict(c->dial, legs);
+	if (!err) {
+		codecs_join(legs, codecs, sizeof(codecs));
+		err = odict_entry_add(o, "codecs", ODICT_STRING, codecs);
+	}
 	if (!err)
 		err = odict_entry_add(o, "legs", ODICT_ARRAY, legs);
 	if (!err)

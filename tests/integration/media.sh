@@ -296,8 +296,10 @@ check "... and the opus caller hears 1500 Hz" \
 	|| show xopus
 check "... call list: opus and PCMU legs, transcoding" python3 -c '
 import json, sys
-legs = json.load(open(sys.argv[1]))["data"][0]["legs"]
+c = json.load(open(sys.argv[1]))["data"][0]
+legs = c["legs"]
 sys.exit(0 if [l["codec"] for l in legs] == ["opus", "PCMU"] and
+	 c["codecs"] == "opus/PCMU" and
 	 all(l["transcoding"] for l in legs) and
 	 all(l["packets_in"] > 20 for l in legs) else 1)' "$T_DIR/xopus.list" \
 	|| diag "$(cat "$T_DIR/xopus.list")"
