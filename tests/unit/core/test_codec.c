@@ -12,6 +12,7 @@
 #include <string.h>
 #include <math.h>
 #include <cmocka.h>
+#include "../signal.h"
 #include <re.h>
 #include "core.h"
 #include "audio.h"
@@ -49,75 +50,23 @@ static int group_teardown(void **state)
 }
 
 
-/* ---- signal helpers ----------------------------------------------------- */
+/* ---- signal helpers (tests/unit/signal.h) ------------------------------ */
 
 static void sine(int16_t *pcm, size_t n, double freq, uint32_t srate,
 		 size_t *phasep)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		double t = (double)(*phasep + i) / srate;
-
-		pcm[i] = (int16_t)lrint(AMP * sin(2 * M_PI * freq * t));
-	}
-	*phasep += n;
+	sig_sine(pcm, n, freq, srate, AMP, phasep);
 }
 
-
-/* Amplitude of the freq component of pcm (Goertzel recurrence). */
-static double goertzel_amp(const int16_t *pcm, size_t n, double freq,
-			   uint32_t srate)
-{
-	double w = 2 * M_PI * freq / srate, c = 2 * cos(w);
-	double s1 = 0, s2 = 0, p;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		double s0 = pcm[i] + c * s1 - s2;
-
-		s2 = s1;
-		s1 = s0;
-	}
-	p = s1 * s1 + s2 * s2 - c * s1 * s2;
-
-	return 2 * sqrt(p) / n;
-}
-
-
-static double rms(const int16_t *pcm, size_t n)
-{
-	double sum = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sum += (double)pcm[i] * pcm[i];
-
-	return n ? sqrt(sum / n) : 0;
-}
-
-
-/* Frequency from the count of upward zero crossings. */
-static double zc_freq(const int16_t *pcm, size_t n, uint32_t srate)
-{
-	size_t i, up = 0;
-
-	for (i = 1; i < n; i++) {
-		if (pcm[i - 1] < 0 && pcm[i] >= 0)
-			++up;
-	}
-
-	return (double)up * srate / n;
-}
 
 
 /* The output must be a sine of freq at about AMP, and nothing else. */
 static void check_tone(const int16_t *pcm, size_t n, double freq,
 		       uint32_t srate)
 {
-	double a = goertzel_amp(pcm, n, freq, srate);
-	double r = rms(pcm, n);
-	double f = zc_freq(pcm, n, srate);
+	double a = sig_goertzel(pcm, n, freq, srate);
+	double r = sig_rms(pcm, n);
+	double f = sig_zc_freq(pcm, n, srate);
 
 	/* level within 3 dB of the input */
 	assert_true(20 * log10(a / AMP) > -3.0);
@@ -265,7 +214,7 @@ static void plc(const char *name)
 	n = fs;
 	assert_int_equal(pbx_dec_decode(d, out, &n, NULL, 0, false), 0);
 	assert_int_equal(n, fs);
-	assert_true(rms(out, n) > AMP / 10.0);
+	assert_true(sig_rms(out, n) > AMP / 10.0);
 
 	/* no FEC in these codecs: fec=true conceals the asked length */
 	n = fs / 2;
@@ -279,7 +228,7 @@ static void plc(const char *name)
 				 0);
 		assert_int_equal(n, fs);
 	}
-	assert_true(rms(out, n) < 1.0);
+	assert_true(sig_rms(out, n) < 1.0);
 
 	mem_deref(d);
 	mem_deref(e);
@@ -303,7 +252,7 @@ static void test_plc(void **state)
 	memset(out, 0x55, sizeof(out));
 	assert_int_equal(pbx_dec_decode(d, out, &n, NULL, 0, false), 0);
 	assert_int_equal(n, 160);
-	assert_true(rms(out, n) == 0);
+	assert_true(sig_rms(out, n) == 0);
 	mem_deref(d);
 }
 

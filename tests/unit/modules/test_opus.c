@@ -12,6 +12,7 @@
 #include <string.h>
 #include <math.h>
 #include <cmocka.h>
+#include "../signal.h"
 #include <opus.h>
 #include <re.h>
 #include "core.h"
@@ -73,64 +74,14 @@ static int group_teardown(void **state)
 }
 
 
-/* ---- signal helpers ----------------------------------------------------- */
+/* ---- signal helpers (tests/unit/signal.h) ------------------------------ */
 
 static void sine(int16_t *pcm, size_t n, double freq, uint32_t srate,
 		 size_t *phasep)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		double t = (double)(*phasep + i) / srate;
-
-		pcm[i] = (int16_t)lrint(AMP * sin(2 * M_PI * freq * t));
-	}
-	*phasep += n;
+	sig_sine(pcm, n, freq, srate, AMP, phasep);
 }
 
-
-static double goertzel_amp(const int16_t *pcm, size_t n, double freq,
-			   uint32_t srate)
-{
-	double w = 2 * M_PI * freq / srate, c = 2 * cos(w);
-	double s1 = 0, s2 = 0, p;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		double s0 = pcm[i] + c * s1 - s2;
-
-		s2 = s1;
-		s1 = s0;
-	}
-	p = s1 * s1 + s2 * s2 - c * s1 * s2;
-
-	return 2 * sqrt(p) / n;
-}
-
-
-static double rms(const int16_t *pcm, size_t n)
-{
-	double sum = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sum += (double)pcm[i] * pcm[i];
-
-	return n ? sqrt(sum / n) : 0;
-}
-
-
-static double zc_freq(const int16_t *pcm, size_t n, uint32_t srate)
-{
-	size_t i, up = 0;
-
-	for (i = 1; i < n; i++) {
-		if (pcm[i - 1] < 0 && pcm[i] >= 0)
-			++up;
-	}
-
-	return (double)up * srate / n;
-}
 
 
 static const struct pbx_codec *opus_cd(void)
@@ -213,7 +164,7 @@ static void roundtrip(double freq, uint32_t in_srate)
 	int16_t in[FRAME];
 	size_t in_n = pbx_frame_samples(in_srate), phase = 0, outc = 0, i;
 	size_t skip = SRATE / 10;
-	double a, f;
+	double a, f, r;
 
 	assert_int_equal(pbx_enc_alloc(&e, cd, NULL), 0);
 	assert_int_equal(pbx_dec_alloc(&d, cd, NULL), 0);
@@ -235,10 +186,11 @@ static void roundtrip(double freq, uint32_t in_srate)
 		outc += n;
 	}
 
-	a = goertzel_amp(out + skip, outc - skip, freq, SRATE);
-	f = zc_freq(out + skip, outc - skip, SRATE);
+	a = sig_goertzel(out + skip, outc - skip, freq, SRATE);
+	f = sig_zc_freq(out + skip, outc - skip, SRATE);
 	assert_true(fabs(20 * log10(a / AMP)) < 3.0);
-	assert_true(a * a / 2 > 0.9 * pow(rms(out + skip, outc - skip), 2));
+	r = sig_rms(out + skip, outc - skip);
+	assert_true(a * a / 2 > 0.9 * r * r);
 	assert_true(fabs(f - freq) < 0.02 * freq);
 
 	mem_deref(d);
@@ -378,7 +330,7 @@ static double lost_level(const char *fmtp, bool fec, size_t *nlost)
 		assert_int_equal(pbx_dec_decode(d, out, &n, NULL, 0, false),
 				 0);
 	*nlost = n;
-	a = goertzel_amp(out, n, 1000, SRATE);
+	a = sig_goertzel(out, n, 1000, SRATE);
 
 	/* and the packet after the loss still decodes normally */
 	n = ROOM;
