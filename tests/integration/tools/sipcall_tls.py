@@ -7,7 +7,8 @@
 #   telephone-event at MEDIA_PORT (RTP/SAVP with an SDES key when KEYFILE
 #   is given: the file gets "AES_CM_128_HMAC_SHA1_80:B64KEY" of pbxd's
 #   answer, for mediaep.py --srtp-rx-file; our own key is the
-#   MEDIA_KEY environment variable).  ACKs the 200, then waits for
+#   MEDIA_KEY environment variable, its suite MEDIA_SUITE, default
+#   AES_CM_128_HMAC_SHA1_80).  ACKs the 200, then waits for
 #   pbxd's BYE (or sends BYE after SECONDS, default 10).  Prints the
 #   final status of the INVITE and "bye" when the call ended cleanly.
 import os, random, re, socket, ssl, sys, time
@@ -54,8 +55,10 @@ def main():
     proto, crypto = "RTP/AVP", ""
     if keyfile:
         proto = "RTP/SAVP"
-        crypto = ("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n"
-                  % os.environ["MEDIA_KEY"])
+        crypto = ("a=crypto:1 %s inline:%s\r\n"
+                  % (os.environ.get("MEDIA_SUITE",
+                                    "AES_CM_128_HMAC_SHA1_80"),
+                     os.environ["MEDIA_KEY"]))
     sdp = ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
            "m=audio %s %s 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
            "a=rtpmap:101 telephone-event/8000\r\n%sa=sendrecv\r\n"
