@@ -54,6 +54,7 @@ static void call_destructor(void *arg)
 
 	tmr_cancel(&c->tmr_reap);
 	tmr_cancel(&c->tmr_dtmf);
+	pbx_call_op_cancel(c);
 	list_unlink(&c->le);
 	c->sess = mem_deref(c->sess);
 	mem_deref(c->media);

@@ -42,6 +42,8 @@ struct pbx_call {
 	char cause[64];
 	void *origin;                 /* owned: originate.c's state      */
 
+	struct pbx_call_op *op;       /* owned: media operation running  */
+
 	/* DTMF (call_dtmf.c) */
 	char digits[33];              /* type-ahead, oldest first        */
 	struct tmr tmr_dtmf;          /* hands digits to the watcher     */

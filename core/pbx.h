@@ -192,6 +192,62 @@ void pbx_call_resume(struct pbx_call *call, pbx_lua_push_h *push,
 const char *pbx_call_id(const struct pbx_call *call);
 
 
+/* ---- what a call hears and says (call_media.c) --------------------------
+ *
+ * One operation per call at a time (EBUSY).  Each answers the call
+ * first unless it is answered or in early media.  h runs once when the
+ * operation ends, from a timer or a media callback (never from inside
+ * the call that started it), and not after pbx_call_op_cancel.  A
+ * hang-up does not run it: whoever started the operation cancels it (a
+ * Lua method from its cancel handler).  ECONNRESET: the call has ended.
+ */
+
+struct pbx_call_op_res {
+	int err;                   /* 0, or why it failed               */
+	char digits[65];           /* read: collected; play/record: the
+	                            * digit that stopped it; "" none    */
+	uint32_t ms;               /* record: length of the recording   */
+};
+
+typedef void (pbx_call_op_h)(const struct pbx_call_op_res *res, void *arg);
+
+/* Prompt names from sounds_dir ("digits/5") or WAV paths ("....wav"),
+ * one after another; interrupt: digits that stop it (NULL: none). */
+int pbx_call_play(struct pbx_call *c, const char *const *namev,
+		  size_t namec, const char *interrupt, pbx_call_op_h *h,
+		  void *arg);
+/* A tone of tone_zone (ringback, busy, congestion, dial, beep,
+ * waiting) for ms (0: as long as it lasts by itself). */
+int pbx_call_tone(struct pbx_call *c, const char *name, uint32_t ms,
+		  pbx_call_op_h *h, void *arg);
+
+struct pbx_read_prm {
+	size_t max;                /* digits wanted, 1-64               */
+	uint32_t first_ms;         /* wait for the first digit          */
+	uint32_t inter_ms;         /* wait between digits               */
+	const char *terminators;   /* end it, not collected ("#")       */
+	const char *const *promptv;/* played until the first digit      */
+	size_t promptc;
+};
+
+int pbx_call_read(struct pbx_call *c, const struct pbx_read_prm *prm,
+		  pbx_call_op_h *h, void *arg);
+
+struct pbx_rec_prm {
+	const char *path;          /* WAV file, made with its folders   */
+	uint32_t max_ms;           /* 0: no limit                       */
+	uint32_t silence_ms;       /* this much quiet ends it; 0: no    */
+	int silence_dbfs;          /* quiet: below this level (-45)     */
+	const char *terminators;   /* digits that end it                */
+	bool beep;                 /* a beep first                      */
+};
+
+/* The file is complete when h runs, and also after a hang-up. */
+int pbx_call_record(struct pbx_call *c, const struct pbx_rec_prm *prm,
+		    pbx_call_op_h *h, void *arg);
+void pbx_call_op_cancel(struct pbx_call *c);
+
+
 /* ---- codecs (codec.c) ---------------------------------------------------
  *
  * A codec module fills a static struct pbx_codec and registers it; SDP
