@@ -442,6 +442,79 @@ static int offer_take(struct pbx_call *c, const struct sip_msg *msg)
 }
 
 
+/* libre 1.1.0's sip_request() refuses a next hop whose scheme is not
+ * "sip" (ENOSYS), and a dialog without Record-Route takes the remote
+ * Contact as its next hop.  With a sips: Contact every request of the
+ * caller's dialog would fail unseen: the BYE when pbxd hangs up above
+ * all.  So the dialog is built from the same target written as
+ * sip:...;transport=tls (the transport the INVITE came on when the URI
+ * names none).  Returns the new Contact value in *valp, or NULL when
+ * the Contact needs no change. */
+static int contact_sip_target(char **valp, const struct sip_msg *msg)
+{
+	const struct sip_hdr *hdr = sip_msg_hdr(msg, SIP_HDR_CONTACT);
+	struct sip_addr addr;
+	struct pl rest, tp;
+	const char *end;
+	bool has_tp;
+
+	*valp = NULL;
+	if (!hdr || sip_addr_decode(&addr, &hdr->val) ||
+	    pl_strcasecmp(&addr.uri.scheme, "sips"))
+		return 0;
+
+	/* what follows "sips:", without the URI's ?headers */
+	end = addr.uri.headers.l ? addr.uri.headers.p - 1 :
+		addr.auri.p + addr.auri.l;
+	rest.p = addr.auri.p + 5;
+	rest.l = end - rest.p;
+	has_tp = !msg_param_decode(&addr.uri.params, "transport", &tp);
+
+	return re_sdprintf(valp, "<sip:%r%s%s%s%r>%r", &rest,
+			   has_tp ? "" : ";transport=",
+			   has_tp ? "" : (msg->tp == SIP_TRANSP_WSS ?
+					  "wss" : "tls"),
+			   addr.uri.headers.l ? "?" : "",
+			   &addr.uri.headers, &addr.params);
+}
+
+
+/* sipsess_accept() with the dialog's target made sendable (see
+ * contact_sip_target()).  The INVITE's parsed Contact is pointed at the
+ * rewritten value only while libre copies it into the dialog. */
+static int session_accept(struct pbx_call *c, const struct sip_msg *msg)
+{
+	struct sip_hdr *hdr = (struct sip_hdr *)sip_msg_hdr(msg,
+							    SIP_HDR_CONTACT);
+	char *val = NULL;
+	struct pl old;
+	int err;
+
+	err = contact_sip_target(&val, msg);
+	if (err)
+		return err;
+
+	if (val) {
+		old = hdr->val;
+		pl_set_str(&hdr->val, val);
+	}
+
+	err = sipsess_accept(&c->sess, calls()->sock, msg, 183,
+			     "Session Progress", "pbx", "application/sdp",
+			     NULL, NULL, NULL, false, pbx_call_leg_offer,
+			     pbx_call_leg_answer, a_estab_h,
+			     pbx_call_leg_info, pbx_call_leg_refer,
+			     a_close_h, c,
+			     "Allow: %s\r\n", pbx_sip_allow());
+
+	if (val)
+		hdr->val = old;
+	mem_deref(val);
+
+	return err;
+}
+
+
 int pbx_call_new_inbound(const struct sip_msg *msg, const char *user)
 {
 	struct pbx_call *c;
@@ -470,13 +543,7 @@ int pbx_call_new_inbound(const struct sip_msg *msg, const char *user)
 	if (err)
 		goto out;
 
-	err = sipsess_accept(&c->sess, calls()->sock, msg, 183,
-			     "Session Progress", "pbx", "application/sdp",
-			     NULL, NULL, NULL, false, pbx_call_leg_offer,
-			     pbx_call_leg_answer, a_estab_h,
-			     pbx_call_leg_info, pbx_call_leg_refer,
-			     a_close_h, c,
-			     "Allow: %s\r\n", pbx_sip_allow());
+	err = session_accept(c, msg);
 	if (err) {
 		(void)sip_treply(NULL, pbx_sip(), msg, 500,
 				 "Server Internal Error");

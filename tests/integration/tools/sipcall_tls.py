@@ -11,6 +11,7 @@
 #   AES_CM_128_HMAC_SHA1_80).  ACKs the 200, then waits for
 #   pbxd's BYE (or sends BYE after SECONDS, default 10).  Prints the
 #   final status of the INVITE and "bye" when the call ended cleanly.
+#   SIP_CONTACT_PARAMS is appended to our Contact URI (";transport=tls").
 import os, random, re, socket, ssl, sys, time
 
 
@@ -72,7 +73,8 @@ def main():
         "Contact: <%s>\r\n"
         "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s"
         % (ruri, ("sip:tls@%s:%d;transport=tcp" if tcp else
-                  "sips:tls@%s:%d") % (lhost, lport), len(sdp), sdp)).encode())
+                  "sips:tls@%s:%d") % (lhost, lport) +
+           os.environ.get("SIP_CONTACT_PARAMS", ""), len(sdp), sdp)).encode())
     buf = b""
     while True:
         head, body, buf = read_msg(s, buf)
