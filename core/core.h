@@ -164,13 +164,9 @@ int pbx_user_password_gen(char *buf, size_t sz);
 int pbx_user_add(const struct pbx_user_prm *prm);
 int pbx_user_del(const char *ext);
 int pbx_user_passwd(const char *ext, const char *password);
-int pbx_user_set_pin(const char *ext, const char *pin);
-bool pbx_user_pin_check(const char *ext, const char *pin);
-bool pbx_user_exists(const char *ext);
 /* The stored HA1 (hex) of ext for alg; ENOENT for an unknown user. */
 int pbx_user_ha1(const char *ext, enum pbx_digest_alg alg, char *ha1,
 		 size_t sz);
-int pbx_user_odict(const char *ext, struct odict **odp);
 int pbx_user_cmds_register(void);
 
 
@@ -215,13 +211,6 @@ bool pbx_sip_is_local(const struct pl *host, uint16_t port);
 int pbx_auth_start(void);
 void pbx_auth_stop(void);
 bool pbx_auth_banned(const struct sa *src);
-/* Checks the request's credentials (Authorization, or
- * Proxy-Authorization when proxy).  0: authenticated as *extp (a
- * NUL-terminated copy in extbuf).  Otherwise the request has been
- * answered (401/407 challenge or 403) and the error says why:
- * EAUTH (no or stale credentials), EACCES (wrong ones). */
-int pbx_auth_request(const struct sip_msg *msg, bool proxy, char *extbuf,
-		     size_t extsz);
 
 int pbx_registrar_start(void);
 void pbx_registrar_stop(void);
@@ -394,12 +383,6 @@ enum pbx_call_state {
 };
 
 /* Fields of the call object (strings valid while the call lives). */
-const char *pbx_call_from(const struct pbx_call *c);
-const char *pbx_call_from_name(const struct pbx_call *c);
-const char *pbx_call_from_uri(const struct pbx_call *c);
-const char *pbx_call_to(const struct pbx_call *c);
-const char *pbx_call_to_uri(const struct pbx_call *c);
-const char *pbx_call_user(const struct pbx_call *c);    /* NULL: none */
 const char *pbx_call_trunk(const struct pbx_call *c);   /* NULL: none */
 const char *pbx_call_source(const struct pbx_call *c);  /* "ip:port" */
 enum pbx_call_state pbx_call_state(const struct pbx_call *c);

@@ -343,7 +343,7 @@ static char *rec_path(lua_State *L, const char *p)
 		err = str_dup(&path, p);
 	else
 		err = re_sdprintf(&path, "%s/%s",
-				  pbx_conf_str("data_dir", "var"), p);
+				  pbx_data_dir(), p);
 	if (err)
 		luaL_error(L, "out of memory");
 

@@ -50,3 +50,10 @@ uint64_t pbx_uptime(void)
 {
 	return core ? (tmr_jiffies() - core->start_ms) / 1000 : 0;
 }
+
+
+const char *pbx_data_dir(void)
+{
+	return core && core->data_dir ? core->data_dir :
+		pbx_conf_str("data_dir", "var");
+}

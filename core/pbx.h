@@ -190,6 +190,12 @@ void pbx_call_resume(struct pbx_call *call, pbx_lua_push_h *push,
 		     void *arg);
 
 const char *pbx_call_id(const struct pbx_call *call);
+const char *pbx_call_from(const struct pbx_call *c);
+const char *pbx_call_from_name(const struct pbx_call *c);
+const char *pbx_call_from_uri(const struct pbx_call *c);
+const char *pbx_call_to(const struct pbx_call *c);
+const char *pbx_call_to_uri(const struct pbx_call *c);
+const char *pbx_call_user(const struct pbx_call *c);    /* NULL: none */
 
 
 /* ---- what a call hears and says (call_media.c) --------------------------
@@ -246,6 +252,30 @@ struct pbx_rec_prm {
 int pbx_call_record(struct pbx_call *c, const struct pbx_rec_prm *prm,
 		    pbx_call_op_h *h, void *arg);
 void pbx_call_op_cancel(struct pbx_call *c);
+
+
+/* ---- users (user.c) and authentication (auth.c) ------------------------ */
+
+bool pbx_user_exists(const char *ext);
+/* EINVAL for a PIN that is not 4-16 digits, ENOENT for no such user. */
+int pbx_user_set_pin(const char *ext, const char *pin);
+/* False also when the user has no PIN. */
+bool pbx_user_pin_check(const char *ext, const char *pin);
+/* {ext, name, email, has_pin} of ext; ENOENT for no such user. */
+int pbx_user_odict(const char *ext, struct odict **odp);
+
+struct sip_msg;
+
+/* Checks a request's credentials (Authorization, or Proxy-Authorization
+ * when proxy): 0 when authenticated as the extension copied into
+ * extbuf.  Otherwise the request has been answered (401/407 challenge
+ * or 403) and the error says why: EAUTH (no or stale credentials),
+ * EACCES (wrong ones). */
+int pbx_auth_request(const struct sip_msg *msg, bool proxy, char *extbuf,
+		     size_t extsz);
+
+/* The data folder (data_dir), for a module's files. */
+const char *pbx_data_dir(void);
 
 
 /* ---- codecs (codec.c) ---------------------------------------------------
