@@ -57,6 +57,10 @@ struct pbx_mediactx {
 	uint64_t ticks;
 	uint64_t late;            /* ticks more than a frame late      */
 
+	/* RTP timeout watch (media.c) */
+	struct list watchl;       /* struct pbx_media being watched    */
+	struct tmr watch_tmr;
+
 	/* engine settings (media_dsp.c) */
 	char tone_zone[8];        /* tone_zone                         */
 	bool inband;              /* dtmf_inband: detect on legs with
@@ -122,7 +126,7 @@ struct pbx_media {
 	uint64_t dtmf_count;          /* digits reported                  */
 
 	/* RTP timeout (media.c) */
-	struct tmr tmr;
+	struct le watch_le;           /* in ctx->watchl while watching    */
 	pbx_media_timeout_h *toh;     /* NULL: not watching               */
 	void *toarg;
 	uint64_t seen;                /* peer_in at the last check        */
