@@ -2,3 +2,15 @@ MODULES += voicemail
 voicemail_SRCS := $(notdir $(wildcard modules/voicemail/*.c))
 voicemail_CFLAGS := $(LUA_CFLAGS)
 voicemail_LIBS :=
+
+# The unit test links the mailbox and its commands, not the .so (the
+# other files need calls and SIP; the test stubs vm_mwi_changed and
+# vm_email_new).
+VM_TEST_SRCS := modules/voicemail/mailbox.c modules/voicemail/cmd.c
+$(BUILD)/tests/unit/modules/test_vm_mailbox: \
+		tests/unit/modules/test_vm_mailbox.c $(VM_TEST_SRCS) \
+		modules/voicemail/vm.h $(BUILD)/libpbxcore.a
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(CORE_INC) $(CMOCKA_CFLAGS) \
+		-Icore -o $@ $< $(VM_TEST_SRCS) $(BUILD)/libpbxcore.a \
+		$(CORE_LIBS) $(CMOCKA_LIBS)
