@@ -56,7 +56,8 @@ static int cmd_user_add(struct pbx_cmd_req *req, int argc, char *argv[])
 
 	if (!pbx_user_ext_valid(prm.ext))
 		return pbx_cmd_fail(req, "'%s' is not an extension (1-32 "
-				    "letters, digits, '.', '_', '-')",
+				    "letters, digits, '.', '_', '-'; not "
+				    "starting with '.')",
 				    prm.ext);
 	if (prm.pin && !pbx_user_pin_valid(prm.pin))
 		return pbx_cmd_fail(req, "a PIN is 4 to 16 digits");

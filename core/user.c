@@ -29,8 +29,10 @@ bool pbx_user_ext_valid(const char *ext)
 	if (!ext)
 		return false;
 
+	/* no leading dot: an extension names files too (voicemail/EXT),
+	 * so "..", "." and hidden names are refused */
 	l = strlen(ext);
-	if (!l || l > 32)
+	if (!l || l > 32 || ext[0] == '.')
 		return false;
 
 	for (i = 0; i < l; i++) {

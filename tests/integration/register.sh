@@ -94,6 +94,9 @@ ok "pbxd starts"
 check "user add 1000" ctl_q user add 1000 --password secret
 check "user add 1001" ctl_q user add 1001 --password other
 check "user add 1002" ctl_q user add 1002 --password third
+check "user add '..' is refused (extensions name files too)" \
+	sh -c "! \"$PBXCTL\" -s \"$PBX_SOCK\" user add .. --password x \
+>/dev/null 2>&1"
 
 # (n) a live event tail for the whole test
 "$PBXCTL" -s "$PBX_SOCK" --json events >"$T_DIR/events" 2>&1 &
