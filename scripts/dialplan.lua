@@ -14,6 +14,12 @@
 --   *72EXT  forward all my calls to extension EXT    *73  stop forwarding
 --   *78     do not disturb on                        *79  do not disturb off
 -- The settings are kept in pbx.kv_* (SQLite), so they survive restarts.
+--
+-- With the voicemail module loaded (call.voicemail is then set), a busy
+-- or unanswered extension takes a message, and:
+--   *97     my own mailbox (login: my PIN)
+--   *98     any mailbox (asks for its number, then its PIN); also for
+--           callers without a login, as the PIN protects the box
 
 local RING_SECONDS = 30
 
@@ -26,6 +32,13 @@ local FAILED = {
 	failed = 502,        -- Bad Gateway
 }
 
+-- Dial results that go to voicemail (when loaded), and its greeting.
+local VOICEMAIL = {
+	busy = "busy",
+	noanswer = "noanswer",
+	unavailable = "noanswer",
+}
+
 -- The caller hears the code was taken: answered, a short pause, hang-up.
 -- (Voice prompts come with the media part.)
 local function confirm(call)
@@ -34,11 +47,22 @@ local function confirm(call)
 	call:hangup()        -- ends the script
 end
 
+-- The mailbox menu, then hang up.  box nil: the caller says which.
+local function mailbox(call, box)
+	if not call.voicemail then
+		call:reject(404)   -- the voicemail module is not loaded
+	end
+	call:voicemail_main(box)
+	call:hangup()
+end
+
 local function feature(call, code)
 	local me = call.user
 	local target = code:match("^%*72(%d+)$")
 
-	if target then
+	if code == "*97" then
+		return mailbox(call, me)
+	elseif target then
 		if not pbx.user(target) then
 			call:reject(404, "No Such Extension")
 		end
@@ -65,13 +89,25 @@ local function extension(call, ext)
 	-- one hop only: a forward is not followed further, so no loops
 	local target = pbx.kv_get("forward", ext) or ext
 	local result = call:dial(target, {timeout = RING_SECONDS})
-	if result ~= "answered" then
-		call:reject(FAILED[result] or 480)
+	if result == "answered" then
+		return
 	end
+
+	-- the box of the extension that was called, even when forwarded
+	local reason = VOICEMAIL[result]
+	if reason and call.voicemail then
+		call:voicemail(ext, {reason = reason})
+		call:hangup()
+	end
+	call:reject(FAILED[result] or 480)
 end
 
 function route(call)
 	local to = call.to or ""
+
+	if to == "*98" then
+		return mailbox(call, nil)
+	end
 
 	if to:sub(1, 1) == "*" then
 		if not call.user then

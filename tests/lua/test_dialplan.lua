@@ -35,6 +35,27 @@ end
 
 local function pbx(kv) return H.pbx{users = USERS, kv = kv or {}} end
 
+-- The harness's fake call has no module methods: this one gets
+-- call:voicemail and call:voicemail_main, as if the voicemail module
+-- were loaded, recorded like its other methods.
+local function with_voicemail(call)
+	local mt = debug.getmetatable(call)
+	local index = mt.__index
+	local actions = H.actions(call)
+	local vm = {}
+
+	function vm.voicemail(_, box, opts)
+		table.insert(actions, table.pack("voicemail", box, opts))
+		return true, 1
+	end
+	function vm.voicemail_main(_, box)
+		table.insert(actions, table.pack("voicemail_main", box))
+		return true
+	end
+	mt.__index = function(t, k) return vm[k] or index(t, k) end
+	return call
+end
+
 case("an extension is dialled for 30 s",
 	pbx(), H.call{from = "1000", to = "1001", user = "1000"},
 	{{"dial", "1001", {timeout = 30}}})
@@ -123,6 +144,63 @@ end
 
 case("an unknown feature code gets 404", pbx(),
 	H.call{from = "1000", to = "*99", user = "1000"},
+	{{"reject", 404}})
+
+-- voicemail, when the module is loaded
+case("busy goes to voicemail with the busy greeting", pbx(),
+	with_voicemail(H.call{from = "1000", to = "1001", user = "1000",
+		dial = {"busy"}}),
+	{{"dial", "1001"}, {"voicemail", "1001", {reason = "busy"}},
+		{"hangup"}})
+
+case("no answer goes to voicemail with the unavailable greeting", pbx(),
+	with_voicemail(H.call{from = "0301234567", to = "1001",
+		dial = {"noanswer"}}),
+	{{"dial", "1001"}, {"voicemail", "1001", {reason = "noanswer"}},
+		{"hangup"}})
+
+case("unavailable goes to voicemail like no answer", pbx(),
+	with_voicemail(H.call{from = "1000", to = "1002", user = "1000",
+		dial = {"unavailable"}}),
+	{{"dial", "1002"}, {"voicemail", "1002", {reason = "noanswer"}},
+		{"hangup"}})
+
+case("a forwarded call that is not answered: the called box",
+	pbx{forward = {["1001"] = "1002"}},
+	with_voicemail(H.call{from = "1000", to = "1001", user = "1000",
+		dial = {"noanswer"}}),
+	{{"dial", "1002"}, {"voicemail", "1001"}, {"hangup"}})
+
+case("a declined call does not go to voicemail", pbx(),
+	with_voicemail(H.call{from = "1000", to = "1001", user = "1000",
+		dial = {"declined"}}),
+	{{"dial", "1001"}, {"reject", 603}})
+
+case("*97 opens the caller's own mailbox", pbx(),
+	with_voicemail(H.call{from = "1001", to = "*97", user = "1001"}),
+	{{"voicemail_main", "1001"}, {"hangup"}})
+
+do
+	local call = with_voicemail(H.call{from = "1001", to = "*98",
+		user = "1001"})
+	case("*98 runs the mailbox menu", pbx(), call,
+		{{"voicemail_main"}, {"hangup"}})
+	local a = H.actions(call)[1]
+	report(a and a.n == 2 and a[2] == nil,
+		"... without a box: the caller is asked for it",
+		"voicemail_main got " .. tostring(a and a[2]))
+end
+
+case("*98 works without a login (the PIN protects the box)", pbx(),
+	with_voicemail(H.call{from = "0301234567", to = "*98"}),
+	{{"voicemail_main", nil}, {"hangup"}})
+
+case("*97 without a login gets 403", pbx(),
+	with_voicemail(H.call{from = "0301234567", to = "*97"}),
+	{{"reject", 403}})
+
+case("*97 without the voicemail module gets 404", pbx(),
+	H.call{from = "1001", to = "*97", user = "1001"},
 	{{"reject", 404}})
 
 print(string.format("1..%d", n))
