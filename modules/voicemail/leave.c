@@ -70,10 +70,8 @@ static int store(struct leave *lv, uint32_t ms)
 		return err;
 	}
 
-	lv->tmp[0] = '\0';            /* it is msg.path now */
+	lv->tmp[0] = '\0';            /* it is msg.path now (logged) */
 	lv->id = msg.id;
-	pbx_log(PBX_LOG_INFO, "voicemail: %s: message %lld from %s, %u ms",
-		lv->box, (long long)msg.id, lv->caller, ms);
 
 	return 0;
 }
