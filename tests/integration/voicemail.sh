@@ -181,6 +181,11 @@ check "menu: three wrong PINs end the call" grep -q "BYE" "$T_DIR/menu3.msg"
 check "module unload voicemail" ctl module unload voicemail
 check "... vm commands are gone" sh -c "! \"$PBXCTL\" -s \"$PBX_SOCK\" \
 vm list 1001 >/dev/null 2>&1"
+sipp_run unloaded call_uac_wait.xml -s '*97' -au 1001 -ap secret \
+	-key from 1001 -key mport "$(free_port)" -key pts 0
+check_eq "... *97 without the module: the dialplan answers 404" 404 \
+	"$(python3 "$TOOLS/sipmsg.py" "$T_DIR/unloaded.msg" -w received \
+	-m '^SIP/2.0 [3-6]' -i -1 -f :status | cut -d' ' -f2)"
 check "module load voicemail" ctl module load voicemail
 check_eq "... and the messages are back" 1 "$(vm_count 1002)"
 
