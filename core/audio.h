@@ -118,14 +118,7 @@ int pbx_wav_write(struct pbx_wav *w, const int16_t *pcm, size_t sampc);
 size_t pbx_wav_samples(const struct pbx_wav *w);
 int pbx_wav_close(struct pbx_wav *w);
 
-/* Prompt names that speak s digit by digit ("0"-"9", "*" -> "star",
- * "#" -> "pound", others skipped), appended to namev (at most maxc);
- * returns the count. */
-size_t pbx_say_digits(const char **namev, size_t maxc, const char *s);
-/* Prompt names for a number 0..999,999,999 in English words ("1234" ->
- * "digits/1", "digits/thousand", "digits/2", "digits/hundred",
- * "digits/30", "digits/4"); negative numbers start with "digits/minus". */
-size_t pbx_say_number(const char **namev, size_t maxc, long long n);
+/* pbx_say_digits and pbx_say_number (say.c) are in pbx.h. */
 
 
 /* ---- tones (tone.c, spandsp tone_gen) ----------------------------------

@@ -198,6 +198,18 @@ const char *pbx_call_to_uri(const struct pbx_call *c);
 const char *pbx_call_user(const struct pbx_call *c);    /* NULL: none */
 
 
+/* ---- prompt names for numbers (say.c) -------------------------------- */
+
+/* Prompt names that speak s digit by digit ("0"-"9", "*" -> "star",
+ * "#" -> "pound", others skipped), appended to namev (at most maxc);
+ * returns the count. */
+size_t pbx_say_digits(const char **namev, size_t maxc, const char *s);
+/* Prompt names for a number 0..999,999,999 in English words ("1234" ->
+ * "digits/1", "digits/thousand", "digits/2", "digits/hundred",
+ * "digits/30", "digits/4"); negative numbers start with "digits/minus". */
+size_t pbx_say_number(const char **namev, size_t maxc, long long n);
+
+
 /* ---- what a call hears and says (call_media.c) --------------------------
  *
  * One operation per call at a time (EBUSY).  Each answers the call

@@ -1,124 +1,62 @@
 /* flow.c: pure helpers of the voicemail call flows: prompt names, WAV length.
  * SPDX-License-Identifier: BSD-3-Clause
  *
- * No call, no libre: tests/unit/modules/test_vm_flow.c links this file
- * alone.  pbx.h offers modules no say_number, so the flows build the
- * "digits/..." names here (sounds/README.md lists them).
+ * No call: tests/unit/modules/test_vm_flow.c links this file with the
+ * core's say.c (pbx_say_number, pbx_say_digits build the names).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <re.h>
+#include "pbx.h"
 #include "flow.h"
 
 
 enum {
-	WAV_HDR = 44,             /* bytes: RIFF, fmt and data headers */
-};
-
-static const char *const small[20] = {
-	"digits/0", "digits/1", "digits/2", "digits/3", "digits/4",
-	"digits/5", "digits/6", "digits/7", "digits/8", "digits/9",
-	"digits/10", "digits/11", "digits/12", "digits/13", "digits/14",
-	"digits/15", "digits/16", "digits/17", "digits/18", "digits/19",
-};
-
-static const char *const tens[10] = {
-	NULL, NULL, "digits/20", "digits/30", "digits/40", "digits/50",
-	"digits/60", "digits/70", "digits/80", "digits/90",
+	WAV_HDR   = 44,           /* bytes: RIFF, fmt and data headers */
+	SAY_ROOM  = 16,           /* names of one number up to 9999    */
 };
 
 
-/* How many names n (0-9999) takes: checked before adding any. */
-static size_t number_len(unsigned n)
+/* Appends k names from tmp at namev[*np], or E2BIG with none added. */
+static int names_put(const char **namev, size_t max, size_t *np,
+		     const char *const *tmp, size_t k)
 {
-	size_t len = 0;
+	if (*np + k > max)
+		return E2BIG;
 
-	if (n == 0)
-		return 1;
-	if (n >= 1000)
-		len += 2;
-	if ((n / 100) % 10)
-		len += 2;
-	n %= 100;
-	if (n >= 20)
-		len += (n % 10) ? 2 : 1;
-	else if (n)
-		len += 1;
+	memcpy(namev + *np, tmp, k * sizeof(*tmp));
+	*np += k;
 
-	return len;
+	return 0;
 }
 
 
 int vm_flow_number(const char **namev, size_t max, size_t *np, unsigned n)
 {
-	size_t i = *np;
-	unsigned rest = n % 100;
+	const char *tmp[SAY_ROOM];
 
 	if (n > 9999)
 		return ERANGE;
-	if (i + number_len(n) > max)
-		return E2BIG;
 
-	if (n == 0) {
-		namev[i++] = small[0];
-		goto out;
-	}
-	if (n >= 1000) {
-		namev[i++] = small[n / 1000];
-		namev[i++] = "digits/thousand";
-	}
-	if ((n / 100) % 10) {
-		namev[i++] = small[(n / 100) % 10];
-		namev[i++] = "digits/hundred";
-	}
-	if (rest >= 20) {
-		namev[i++] = tens[rest / 10];
-		if (rest % 10)
-			namev[i++] = small[rest % 10];
-	}
-	else if (rest) {
-		namev[i++] = small[rest];
-	}
-
- out:
-	*np = i;
-	return 0;
-}
-
-
-static const char *digit_name(char c)
-{
-	if (c >= '0' && c <= '9')
-		return small[c - '0'];
-	if (c == '*')
-		return "digits/star";
-	if (c == '#')
-		return "digits/pound";
-
-	return NULL;
+	return names_put(namev, max, np, tmp,
+			 pbx_say_number(tmp, SAY_ROOM, (long long)n));
 }
 
 
 int vm_flow_digits(const char **namev, size_t max, size_t *np,
 		   const char *s)
 {
-	size_t i = *np, len = 0;
-	const char *p;
+	const char *tmp[VM_NAMES_MAX];
+	size_t k;
 
-	for (p = s; p && *p; p++)
-		len += digit_name(*p) != NULL;
-	if (i + len > max)
+	k = pbx_say_digits(tmp, VM_NAMES_MAX, s ? s : "");
+	if (s && k == VM_NAMES_MAX && strlen(s) > VM_NAMES_MAX)
 		return E2BIG;
 
-	for (p = s; p && *p; p++) {
-		if (digit_name(*p))
-			namev[i++] = digit_name(*p);
-	}
-
-	*np = i;
-	return 0;
+	return names_put(namev, max, np, tmp, k);
 }
 
 
@@ -141,8 +79,8 @@ int vm_flow_time(const char **namev, size_t max, size_t *np,
 		namev[i++] = "digits/hundred";     /* "fourteen hundred" */
 	}
 	else if (min < 10) {
-		namev[i++] = small[0];             /* "nine oh five"     */
-		namev[i++] = small[min];
+		namev[i++] = "digits/0";           /* "nine oh five"     */
+		i += pbx_say_number(namev + i, 1, (long long)min);
 	}
 	else {
 		err = vm_flow_number(namev, max, &i, min);
