@@ -3,7 +3,8 @@
 # and an unreachable extension send the caller to voicemail, whose WAV
 # then holds the caller's tone; a hang-up mid-recording still leaves the
 # message; the PIN menu plays, saves and deletes (state checked in SQLite
-# and on disk); MWI NOTIFYs carry the counts; a restart keeps everything;
+# and on disk) and records a busy greeting that the next busy caller
+# hears; MWI NOTIFYs carry the counts; a restart keeps everything;
 # the module unloads and loads at run time.
 # SPDX-License-Identifier: BSD-3-Clause
 #
@@ -170,6 +171,36 @@ vwait menu2
 check_eq "menu: 7 deletes it (row gone)" 0 \
 	"$(db "SELECT count(*) FROM vm_msg WHERE box = '1001'")"
 check "... and its file" [ ! -e "$WAV" ]
+
+# options: 0, 1 records the busy greeting (a 1500 Hz tone, # ends it);
+# a busy call then hears it instead of the spoken default
+FROM=1001 vcall greet '*97' 24 1500:dtmf4733:1234# 5000:dtmf4733:0 \
+	6500:dtmf4733:1 11000:tone:1500:2000 13500:dtmf4733:# \
+	16000:dtmf4733:* 18000:dtmf4733:#
+vwait greet
+GREET=$PBX_DATA/voicemail/1001/greet-busy.wav
+python3 "$TOOLS/wavcheck.py" "$GREET" >"$T_DIR/greet.wav.json" 2>&1
+check "options: the busy greeting is recorded (1500 Hz)" fbetween 1490 1510 \
+	"$(jget "$T_DIR/greet.wav.json" 'r["peak_hz"]')" \
+	|| { diag "$(cat "$T_DIR/greet.wav.json")"; show greet; }
+sipp_start busy2 call_uas_reg.xml -s 1001 -au 1001 -ap secret \
+	-oocsf "$SCEN/call_uas_busy.xml" -key mport "$(free_port)"
+wait_for 50 regs_are 1001 1
+vcall vgreet 1001 10
+vwait vgreet
+sipp_wait busy2
+check "a busy caller hears the recorded greeting" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if any(abs(s[2] - 1500) < 15 and s[1] - s[0] > 800
+		  for s in r["segments"]) else 1)' "$T_DIR/vgreet.json" \
+	|| show vgreet
+# (the message that caller left is not needed below)
+for id in $(ctl_json vm list 1001 | python3 -c '
+import json, sys
+print(" ".join(str(m["id"]) for m in json.load(sys.stdin)["data"]))'); do
+	ctl vm del 1001 "$id" >/dev/null
+done
 
 FROM=1001 vcall menu3 '*97' 16 1500:dtmf4733:9999# 4500:dtmf4733:8888# \
 	7500:dtmf4733:7777#
