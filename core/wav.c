@@ -9,11 +9,9 @@
  * aufile will (fmt first, its extra bytes, then chunks without RIFF's pad
  * byte), and only a file that passes goes to aufile.
  *
- * Resampling uses pbx_resamp (librem auresamp).  Its filters are designed
- * for 48 kHz: going 8 <-> 16 kHz directly low-passes at about 1.3 kHz
- * (measured: a 2 kHz tone loses 41 dB), so those conversions go through
- * 48 kHz, where both filters are right.  Prompts are loaded once at
- * start, so the extra stage costs nothing at call time.
+ * Resampling is pbx_resamp's (resamp.c: 8 <-> 16 kHz goes through
+ * 48 kHz, where librem's filters are right).  Prompts are loaded once
+ * at start, so its cost does not matter at call time.
  *
  * The writer is our own: a 44-byte PCM16 header, rewritten with the sizes
  * about once a second while recording, so a crash leaves a file that
@@ -40,9 +38,8 @@ enum {
 	WAV_FMT_ULAW  = 7,
 	WAV_FMT_MIN   = 16,         /* bytes of a "fmt " chunk body      */
 	CH_MAX        = 2,          /* mono or stereo                    */
-	CHUNK         = 960,        /* frames per step: divisible by 6   */
-	MID_MAX       = CHUNK * 6,  /* after up-sampling 8 -> 48 kHz     */
-	RATE_MID      = 48000,
+	CHUNK         = 960,        /* frames per step                   */
+	OUT_MAX       = CHUNK * 6,  /* after up-sampling 8 -> 48 kHz     */
 	LOAD_MAX      = 128 << 20,  /* bytes of audio data we load       */
 	WRITE_BUF     = 512,        /* samples converted per fwrite      */
 };
@@ -250,69 +247,6 @@ static void to_mono(int16_t *out, const uint8_t *raw, size_t framec,
 }
 
 
-/* Resampling in one or two stages (via 48 kHz; see the top). */
-struct conv {
-	struct pbx_resamp *a, *b;   /* owned; b NULL: one stage          */
-	int16_t mid[MID_MAX];
-	int16_t out[MID_MAX];
-};
-
-
-static void conv_destructor(void *arg)
-{
-	struct conv *cv = arg;
-
-	mem_deref(cv->b);
-	mem_deref(cv->a);
-}
-
-
-static int conv_alloc(struct conv **cvp, uint32_t from, uint32_t to)
-{
-	struct conv *cv;
-	int err;
-
-	cv = mem_zalloc(sizeof(*cv), conv_destructor);
-	if (!cv)
-		return ENOMEM;
-
-	if (from != to && from != RATE_MID && to != RATE_MID) {
-		err = pbx_resamp_alloc(&cv->a, from, RATE_MID);
-		if (!err)
-			err = pbx_resamp_alloc(&cv->b, RATE_MID, to);
-	}
-	else {
-		err = pbx_resamp_alloc(&cv->a, from, to);
-	}
-
-	if (err)
-		mem_deref(cv);
-	else
-		*cvp = cv;
-
-	return err;
-}
-
-
-/* in: inc samples (at most CHUNK); the result is in cv->out. */
-static int conv_run(struct conv *cv, size_t *outcp, const int16_t *in,
-		    size_t inc)
-{
-	size_t midc = MID_MAX;
-	int err;
-
-	*outcp = MID_MAX;
-	if (!cv->b)
-		return pbx_resamp_run(cv->a, cv->out, outcp, in, inc);
-
-	err = pbx_resamp_run(cv->a, cv->mid, &midc, in, inc);
-	if (err)
-		return err;
-
-	return pbx_resamp_run(cv->b, cv->out, outcp, cv->mid, midc);
-}
-
-
 /* Reads af to the end into samp (room for cap samples). */
 static int load_data(int16_t *samp, size_t cap, size_t *sampcp,
 		     struct aufile *af, const struct wav_info *wi,
@@ -320,33 +254,33 @@ static int load_data(int16_t *samp, size_t cap, size_t *sampcp,
 {
 	const size_t fsz = wi->channels * (wi->bps / 8u);
 	uint8_t raw[CHUNK * CH_MAX * 2];
-	int16_t mono[CHUNK];
-	struct conv *cv = NULL;
+	int16_t mono[CHUNK], out[OUT_MAX];
+	struct pbx_resamp *rs = NULL;
 	size_t n = 0;
 	int err;
 
-	err = conv_alloc(&cv, wi->srate, srate);
+	err = pbx_resamp_alloc(&rs, wi->srate, srate);
 	if (err)
 		return err;
 
 	for (;;) {
-		size_t sz = CHUNK * fsz, outc;
+		size_t sz = CHUNK * fsz, outc = OUT_MAX;
 
 		err = aufile_read(af, raw, &sz);
 		if (err || sz < fsz)
 			break;
 
 		to_mono(mono, raw, sz / fsz, wi);
-		err = conv_run(cv, &outc, mono, sz / fsz);
+		err = pbx_resamp_run(rs, out, &outc, mono, sz / fsz);
 		if (err)
 			break;
 
 		outc = min(outc, cap - n);
-		memcpy(samp + n, cv->out, outc * sizeof(*samp));
+		memcpy(samp + n, out, outc * sizeof(*samp));
 		n += outc;
 	}
 
-	mem_deref(cv);
+	mem_deref(rs);
 	*sampcp = n;
 
 	return err;
