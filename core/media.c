@@ -40,8 +40,9 @@ static void ctx_destructor(void *arg)
 }
 
 
-/* "MIN-MAX": both decimal; blanks around '-' are allowed. */
-static int ports_parse(const char *s, uint32_t *minp, uint32_t *maxp)
+/* "MIN-MAX", both decimal up to 65535; blanks around '-' are allowed
+ * (rtp_ports, jitter_buffer). */
+int pbx_media_range_parse(const char *s, uint32_t *minp, uint32_t *maxp)
 {
 	unsigned long a, b;
 	char *end;
@@ -58,7 +59,7 @@ static int ports_parse(const char *s, uint32_t *minp, uint32_t *maxp)
 	if (!isdigit((unsigned char)*end))
 		return EINVAL;
 	b = strtoul(end, &end, 10);
-	if (*end || a < 1 || a > 65535 || b > 65535)
+	if (*end || a > 65535 || b > 65535)
 		return EINVAL;
 
 	*minp = (uint32_t)a;
@@ -74,7 +75,7 @@ static int conf_read(struct pbx_mediactx *ctx)
 	uint32_t min, max, first, last, timeout;
 	int err;
 
-	if (ports_parse(ports, &min, &max))
+	if (pbx_media_range_parse(ports, &min, &max) || min < 1)
 		return pbx_conf_error("rtp_ports", "'%s' is not MIN-MAX "
 				      "(ports 1-65535)", ports);
 

@@ -134,6 +134,7 @@ struct pbx_media {
 };
 
 /* media.c */
+int pbx_media_range_parse(const char *s, uint32_t *minp, uint32_t *maxp);
 bool pbx_media_dir_recv(enum pbx_media_dir dir);
 bool pbx_media_dir_send(enum pbx_media_dir dir);
 

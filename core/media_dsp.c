@@ -16,7 +16,6 @@
  * never call out of the engine.  A prompt or recording that ends is
  * reported by the leg's done timer (zero delay), after the tick.
  */
-#include <stdio.h>
 #include <string.h>
 #include <re.h>
 #include "core.h"
@@ -109,7 +108,7 @@ int pbx_media_dsp_conf(struct pbx_mediactx *ctx)
 				      "(us, uk, de, fr, eu, ...)", zone);
 	str_ncpy(ctx->tone_zone, zone, sizeof(ctx->tone_zone));
 
-	if (sscanf(jb, "%u-%u", &a, &b) != 2 || a < 20 || b > 1000 || a > b)
+	if (pbx_media_range_parse(jb, &a, &b) || a < 20 || b > 1000 || a > b)
 		return pbx_conf_error("jitter_buffer", "'%s' is not MIN-MAX "
 				      "in ms (20-1000)", jb);
 	ctx->jb_min_ms = a;
@@ -460,8 +459,6 @@ void pbx_media_dsp_pull(struct media_dsp *d)
 			memset(d->frame, 0, n * sizeof(int16_t));
 		if (pbx_media_rec_write(d->rec, d->frame, n))
 			rec_finish(d, 0);
-		if (!d->framec)
-			memset(d->frame, 0, n * sizeof(int16_t));
 	}
 }
 
