@@ -223,6 +223,21 @@ static int pt_map(const struct pbx_media *in, const struct pbx_media *out,
 }
 
 
+/* Clock units from the last packet sent to now (at least min_ms), for
+ * the first packet of a new source; a gap of an hour or more is taken
+ * as a stepped clock and ignored (pitfall 10). */
+static uint32_t gap_units(const struct media_tx *tx, uint64_t now,
+			  uint64_t min_ms, uint32_t clock)
+{
+	uint64_t gap = min_ms;
+
+	if (tx->started && now - tx->jfs > gap && now - tx->jfs < MAX_GAP_MS)
+		gap = now - tx->jfs;
+
+	return (uint32_t)(gap * clock / 1000);
+}
+
+
 /* Shifts the source's numbers into out's stream; re-bases after a
  * change of source so that the stream goes on one frame (or the time
  * that passed) after what was sent last. */
@@ -235,14 +250,8 @@ static void stamp(struct pbx_media *out, struct rtp_pkt *p, uint8_t pt)
 	uint32_t ts;
 
 	if (tx->sw || !tx->started || tx->in_ssrc != p->ssrc || tx->engine) {
-		uint64_t gap = FRAME_MS;
-
-		if (tx->started && now - tx->jfs > gap &&
-		    now - tx->jfs < MAX_GAP_MS)
-			gap = now - tx->jfs;
-
-		tx->ts_off = tx->ts +
-			(uint32_t)(gap * out->codec->clock / 1000) - p->ts;
+		tx->ts_off = tx->ts + gap_units(tx, now, FRAME_MS,
+						out->codec->clock) - p->ts;
 		tx->seq_off = (uint16_t)(tx->seq + 1 - p->seq);
 		tx->in_ssrc = p->ssrc;
 		tx->sw = false;
@@ -364,11 +373,9 @@ int pbx_media_send(struct pbx_media *m, struct mbuf *mb, uint8_t pt,
 		marker = true;
 	}
 	else if (tx->sw || !tx->engine) {
-		uint64_t gap = ts_step * 1000ull / m->codec->clock;
-
-		if (now - tx->jfs > gap && now - tx->jfs < MAX_GAP_MS)
-			gap = now - tx->jfs;
-		ts = tx->ts + (uint32_t)(gap * m->codec->clock / 1000);
+		ts = tx->ts + gap_units(tx, now,
+					ts_step * 1000ull / m->codec->clock,
+					m->codec->clock);
 		marker = true;
 	}
 	else {
