@@ -74,7 +74,8 @@ static struct pbx_media *om(const struct pbx_call_op *op)
 }
 
 
-/* Stops what op started, without reporting. */
+/* Stops what op started, without reporting (what already ended is a
+ * no-op to stop). */
 static void op_stop(struct pbx_call_op *op)
 {
 	pbx_call_dtmf_watch(op->call, NULL, NULL);
@@ -95,10 +96,7 @@ static void op_finish(struct pbx_call_op *op)
 	pbx_call_op_h *h = op->h;
 	void *arg = op->arg;
 
-	pbx_call_dtmf_watch(c, NULL, NULL);
-	tmr_cancel(&op->tmr);
-	if (op->playing)
-		pbx_media_play_stop(om(op));
+	op_stop(op);
 	c->op = NULL;
 	mem_deref(op);
 
@@ -241,8 +239,7 @@ static void rec_done_h(int err, uint32_t ms, char digit, void *arg)
 	op->res.err = err;
 	op->res.ms = ms;
 	op->res.digits[0] = digit;
-	op->kind = OP_PLAY;           /* nothing left to stop */
-	op_finish(op);
+	op_finish(op);                /* the engine's recording is gone */
 }
 
 
@@ -309,7 +306,6 @@ static void answered_h(int err, void *arg)
 		pbx_log(PBX_LOG_WARN, "call %s: media: %m",
 			pbx_call_id(op->call), err);
 		op->res.err = err;
-		op_stop(op);
 		op_finish(op);
 	}
 }
