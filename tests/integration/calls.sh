@@ -51,9 +51,7 @@ caller_with()
 		-key from 1000 -key mport "$c_port" -key pts "$OFFER" "$@"
 }
 
-regs_are() { [ "$(reg_of "$1" | grep -c .)" -eq "$2" ]; }
 
-calls_are() { [ "$(json_get "$(ctl_json call list)" .data.length)" = "$1" ]; }
 
 # call_in STATE: the only call is in STATE, with two legs
 call_in()
@@ -84,13 +82,6 @@ last_cdr()
 }
 
 between() { [ -n "$3" ] && [ "$3" -ge "$1" ] && [ "$3" -le "$2" ]; }
-
-# fbetween LOW HIGH VALUE: LOW <= VALUE <= HIGH, decimals
-fbetween()
-{
-	[ -n "$3" ] && python3 -c 'import sys; a, b, v = map(float, sys.argv[1:])
-sys.exit(0 if a <= v <= b else 1)' "$1" "$2" "$3"
-}
 
 # t_of NAME ARGS...: when SIPp run NAME logged a message (sipmsg.py ARGS)
 t_of() { msg "$@" -f :time; }

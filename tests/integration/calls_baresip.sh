@@ -37,7 +37,6 @@ if ! command -v sox >/dev/null 2>&1; then
 	finish
 fi
 
-calls_are() { [ "$(json_get "$(ctl_json call list)" .data.length)" = "$1" ]; }
 registered() { [ -n "$(reg_of "$1")" ]; }
 call_up()
 {

@@ -229,3 +229,37 @@ wait_for()
 		sleep 0.1
 	done
 }
+
+
+# ---- helpers of the call, media and voicemail tests -------------------------
+
+# fbetween LOW HIGH VALUE: LOW <= VALUE <= HIGH, decimals
+fbetween()
+{
+	[ -n "$3" ] && python3 -c 'import sys; a, b, v = map(float, sys.argv[1:])
+sys.exit(0 if a <= v <= b else 1)' "$1" "$2" "$3"
+}
+
+# jget FILE EXPR: a python expression on r, the JSON object in FILE
+jget()
+{
+	python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null
+}
+
+# regs_are EXT N: EXT has N registrations
+regs_are() { [ "$(reg_of "$1" | grep -c .)" -eq "$2" ]; }
+
+# calls_are N: pbxd has N calls
+calls_are() { [ "$(json_get "$(ctl_json call list)" .data.length)" = "$1" ]; }
+
+# hangup_all: hangs up every call from the console
+hangup_all()
+{
+	for id in $(ctl_json call list | python3 -c '
+import json, sys
+print(" ".join(c["id"] for c in json.load(sys.stdin)["data"]))'); do
+		ctl call hangup "$id" >/dev/null 2>&1
+	done
+}

@@ -24,27 +24,12 @@ DIALPLAN=$ROOT/tests/integration/dialplans/media.lua
 KEY_A=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd
 KEY_B=HR0cGxoZGBcWFRQTEhEQDw4NDAsKCQgHBgUEAwIB
 
-# jq-less JSON: jget FILE EXPR (python expression on r)
-jget()
-{
-	python3 -c 'import json, sys
-r = json.load(open(sys.argv[1]))
-print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null
-}
-
 last_var()
 {
 	sqlite3 "$PBX_DATA/pbxd.db" "SELECT json_extract(vars, '\$.$1') \
 FROM cdr ORDER BY rowid DESC LIMIT 1"
 }
 
-fbetween()
-{
-	[ -n "$3" ] && python3 -c 'import sys; a, b, v = map(float, sys.argv[1:])
-sys.exit(0 if a <= v <= b else 1)' "$1" "$2" "$3"
-}
-
-calls_are() { [ "$(json_get "$(ctl_json call list)" .data.length)" = "$1" ]; }
 
 # media_call TAG TO SECONDS CODEC [mediaep actions...]: a caller with
 # codec CODEC (pcmu, pcma, g722, opus; +notе: no telephone-event;
@@ -90,16 +75,6 @@ media_call()
 		-key crypto "$m_crypto" "$@"
 }
 
-# hangup_all: hangs up every call from the console
-hangup_all()
-{
-	for id in $(ctl_json call list | python3 -c '
-import json, sys
-print(" ".join(c["id"] for c in json.load(sys.stdin)["data"]))'); do
-		ctl call hangup "$id" >/dev/null 2>&1
-	done
-}
-
 # media_wait TAG: waits for the caller's endpoint, hangs up what is
 # still up (bridged calls), then waits for the caller
 media_wait()
@@ -109,7 +84,6 @@ media_wait()
 	sipp_wait "$1"
 }
 
-regs_are() { [ "$(reg_of "$1" | grep -c .)" -eq "$2" ]; }
 
 # callee_up NAME PORT [srtp]: a phone registered as 1001 that answers
 # one call with PCMU, media on PORT (SRTP with KEY_B if asked)

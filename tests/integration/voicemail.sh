@@ -19,22 +19,7 @@
 TOOLS=$ROOT/tests/integration/tools
 SCEN=$ROOT/tests/integration/sipp
 
-jget()
-{
-	python3 -c 'import json, sys
-r = json.load(open(sys.argv[1]))
-print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null
-}
-
-fbetween()
-{
-	[ -n "$3" ] && python3 -c 'import sys; a, b, v = map(float, sys.argv[1:])
-sys.exit(0 if a <= v <= b else 1)' "$1" "$2" "$3"
-}
-
 db() { sqlite3 "$PBX_DATA/pbxd.db" "$@"; }
-regs_are() { [ "$(reg_of "$1" | grep -c .)" -eq "$2" ]; }
-calls_are() { [ "$(json_get "$(ctl_json call list)" .data.length)" = "$1" ]; }
 vm_count() { json_get "$(ctl_json vm list "$1")" .data.length; }
 
 # vcall TAG TO SECONDS [mediaep actions]: 1000 calls TO and stays until
@@ -116,11 +101,7 @@ check_eq "unavailable: one message in 1002's mailbox" 1 "$(vm_count 1002)"
 
 vcall vhang 1002 14 4500:tone:1000:9000
 sleep 10
-for id in $(ctl_json call list | python3 -c '
-import json, sys
-print(" ".join(c["id"] for c in json.load(sys.stdin)["data"]))'); do
-	ctl call hangup "$id" >/dev/null
-done
+hangup_all
 vwait vhang
 check_eq "hang-up mid-recording: the message is kept" 2 "$(vm_count 1002)"
 ID2=$(json_get "$(ctl_json vm list 1002)" .data.1.id)
