@@ -6,6 +6,10 @@
  * INFO or inband detection, so that a phone that signals one key press
  * two ways yields one digit.
  *
+ * Own code rather than libre's telev: telev_recv (1.1.0) ignores the RTP
+ * timestamp, which is what tells one key press from the next, and knows
+ * nothing of the other two ways digits arrive.
+ *
  * RFC 4733 (2.5.1): every packet of one event carries the event's start
  * timestamp; the duration grows, and the end packet (E bit) is sent
  * three times.  A key press is therefore identified by its timestamp
