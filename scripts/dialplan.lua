@@ -20,6 +20,7 @@
 --   *97     my own mailbox (login: my PIN)
 --   *98     any mailbox (asks for its number, then its PIN); also for
 --           callers without a login, as the PIN protects the box
+-- In the menu, 5 on a message calls its caller back.
 
 local RING_SECONDS = 30
 
@@ -48,11 +49,18 @@ local function confirm(call)
 end
 
 -- The mailbox menu, then hang up.  box nil: the caller says which.
+-- Key 5 on a message ends the menu with the caller's number: ring it
+-- back when it is one of ours (numbers outside would need a trunk).
 local function mailbox(call, box)
 	if not call.voicemail then
 		call:reject(404)   -- the voicemail module is not loaded
 	end
-	call:voicemail_main(box)
+	local _, back = call:voicemail_main(box)
+	if back and pbx.user(back) then
+		call:dial(back, {timeout = RING_SECONDS})
+	elseif back then
+		call:play("invalid")
+	end
 	call:hangup()
 end
 

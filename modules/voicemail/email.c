@@ -5,8 +5,9 @@
  * data_dir/voicemail/.outbox/ and handed to `sendmail -t -oi` as its
  * stdin.  The child runs on its own; a 500 ms timer reaps it with
  * waitpid(WNOHANG) while any runs (the main loop never waits), then the
- * file goes.  Where sendmail is, is looked up once at start; without one
- * e-mail is off, said once in the log.  Nothing here fails a message.
+ * file goes.  Where sendmail is (voicemail_sendmail, else the usual
+ * places) is looked up once at start; without one e-mail is off, said
+ * once in the log.  Nothing here fails a message.
  */
 #define _GNU_SOURCE 1
 #include <errno.h>
@@ -430,7 +431,8 @@ void vm_email_new(const struct vm_msg *msg)
 }
 
 
-/* For tests: path as sendmail (NULL: look in the usual places again). */
+/* path as sendmail (NULL: look in the usual places); a path that is
+ * not executable leaves e-mail off. */
 void vm_email_sendmail_set(const char *path)
 {
 	size_t i;
@@ -439,8 +441,15 @@ void vm_email_sendmail_set(const char *path)
 		return;
 
 	email->sendmail[0] = '\0';
-	if (path) {
-		str_ncpy(email->sendmail, path, sizeof(email->sendmail));
+	if (path) {       /* "": none */
+		if (!path[0])
+			return;
+		if (!access(path, X_OK))
+			str_ncpy(email->sendmail, path,
+				 sizeof(email->sendmail));
+		else
+			pbx_log(PBX_LOG_WARN, "voicemail: voicemail_sendmail "
+				"%s: %m", path, errno);
 		return;
 	}
 
@@ -470,7 +479,8 @@ int vm_email_start(void)
 	if (!email)
 		return ENOMEM;
 
-	vm_email_sendmail_set(NULL);
+	vm_email_sendmail_set(vm_conf()->sendmail[0] ?
+			      vm_conf()->sendmail : NULL);
 
 	return 0;
 }

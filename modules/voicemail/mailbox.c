@@ -509,9 +509,13 @@ int vm_msg_heard(const char *box, int64_t id)
 	if (!box_valid(box))
 		return EINVAL;
 
-	err = msg_update("UPDATE vm_msg SET heard = 1, folder = CASE folder "
-			 "WHEN 0 THEN 1 ELSE folder END WHERE box = ? AND "
-			 "id = ?", box, id, 0, 0);
+	/* only a new message changes the counts (and so MWI); replaying
+	 * one that was heard before only sets its flag again */
+	err = msg_update("UPDATE vm_msg SET heard = 1, folder = 1 WHERE "
+			 "box = ? AND id = ? AND folder = 0", box, id, 0, 0);
+	if (err == ENOENT)
+		return msg_update("UPDATE vm_msg SET heard = 1 WHERE box = ? "
+				  "AND id = ?", box, id, 0, 0);
 	if (err)
 		return err;
 

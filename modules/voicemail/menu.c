@@ -5,10 +5,13 @@
  * counts, then the main menu: 1 listen, 0 options, * or # goodbye.
  * Listening plays each message (new, then old, then saved) with its
  * envelope, marks it heard, then: 1 replay, 3 or # next, 4 previous,
- * 5 call back (not possible from a module yet: "invalid"), 7 delete,
- * 9 save, * main menu.  Options: 1 busy greeting, 2 unavailable
- * greeting, 3 name, 4 PIN, * back.  Every prompt stops at a key, which
- * is then the choice; no key for 10 s twice in a row: goodbye.
+ * 5 call back, 7 delete, 9 save, * main menu.  Calling back ends the
+ * menu ("please hold ...") and hands the caller's number to the script
+ * as a second result: the dialplan decides whether and how to dial it
+ * (a module cannot dial, and a number may need the trunk).  Options:
+ * 1 busy greeting, 2 unavailable greeting, 3 name, 4 PIN, * back.
+ * Every prompt stops at a key, which is then the choice; no key for
+ * 10 s twice in a row: goodbye.
  *
  * A state machine like leave.c's: enter() starts the state's operation,
  * done_h turns its result into the next state.  The script is resumed
@@ -71,6 +74,7 @@ struct menu {
 	const char *kind;         /* greeting: "busy", "unavail", "name" */
 	char tmp[VM_PATH_MAX];    /* greeting being recorded; "" none  */
 	char pin[PIN_MAX + 1];    /* the new PIN's first entry         */
+	char back[VM_CALLER_MAX]; /* 5: the number to call back        */
 };
 
 
@@ -315,6 +319,24 @@ static void msg_next(struct menu *m, const char *first)
 }
 
 
+/* A number worth calling back: digits, with a leading '+' (what phones
+ * and trunks send); not "anonymous" nor a name. */
+static bool callback_ok(const char *num)
+{
+	size_t i = num[0] == '+';
+
+	if (!num[i])
+		return false;
+
+	for (; num[i]; i++) {
+		if (num[i] < '0' || num[i] > '9')
+			return false;
+	}
+
+	return true;
+}
+
+
 static void msg_choice(struct menu *m, char key)
 {
 	const char *box = m->box;
@@ -354,7 +376,17 @@ static void msg_choice(struct menu *m, char key)
 			msg_next(m, "vm-saved-msg");
 		break;
 
-	default:  /* 5: calling back needs a dial API for modules */
+	case '5':
+		if (callback_ok(m->msg.caller)) {
+			str_ncpy(m->back, m->msg.caller, sizeof(m->back));
+			ack(m, "transfer", NULL, M_END);
+		}
+		else {
+			ack(m, "invalid", NULL, M_MSGMENU);
+		}
+		break;
+
+	default:
 		ack(m, "invalid", NULL, M_MSGMENU);
 		break;
 	}
@@ -528,8 +560,11 @@ static int push_result(lua_State *L, void *arg)
 	const struct menu *m = arg;
 
 	lua_pushboolean(L, m->ok);
+	if (!m->back[0])
+		return 1;
 
-	return 1;
+	lua_pushstring(L, m->back);
+	return 2;
 }
 
 
@@ -568,7 +603,7 @@ static void cancel_h(void *arg)
 
 
 /* call:voicemail_main([box]) -> true after a login, false after three
- * wrong ones */
+ * wrong ones; true, NUMBER when the user asked to call NUMBER back */
 int vm_menu_lua(lua_State *L)
 {
 	struct pbx_call *c = pbx_lua_check_call(L, 1);

@@ -25,7 +25,10 @@
  * With voicemail_mwi_unsolicited, a change is also sent as an
  * out-of-dialog NOTIFY to every registered contact of the box, through
  * the address its REGISTER came from (as natping does), for phones set up
- * to take MWI without subscribing.  Nobody waits for those answers.
+ * to take MWI without subscribing.  Nobody waits for those answers.  A
+ * contact that newly registers gets the counts too when the box holds
+ * messages (MWI_FRESH_MS later, after its 200 OK has gone out), so a
+ * phone shows the lamp at once.
  */
 #include <string.h>
 #include <re.h>
@@ -40,12 +43,17 @@ enum {
 	MWI_EXPIRES_MAX = 3600,   /* s: longer ones are cut to this      */
 };
 
+enum {
+	MWI_FRESH_MS = 500,       /* register -> its unsolicited NOTIFY  */
+};
+
 static const char mwi_ctype[] = "application/simple-message-summary";
 
 struct mwi {
 	struct sip_lsnr *lsnr;        /* owned: initial SUBSCRIBEs      */
 	struct sipevent_sock *sock;   /* owned: dialogs, refreshes      */
 	struct list subs;             /* struct mwi_sub                 */
+	struct list fresh;            /* struct mwi_fresh               */
 };
 
 /* One accepted subscription. */
@@ -62,7 +70,18 @@ struct mwi_contact {
 	char *route;                  /* owned: sip:SOURCE;transport=X  */
 };
 
+/* A contact that just registered, before its unsolicited NOTIFY. */
+struct mwi_fresh {
+	struct le le;                 /* in mwi->fresh                  */
+	struct tmr tmr;
+	char box[VM_BOX_MAX];
+	char *contact;                /* owned: its Contact URI         */
+};
+
 static struct mwi *mwi;
+
+static void register_h(const char *name, const struct odict *fields,
+		       void *arg);
 
 
 static void sub_destructor(void *arg)
@@ -80,8 +99,10 @@ static void mwi_destructor(void *arg)
 {
 	struct mwi *m = arg;
 
-	/* our listener first: no new subscription from here on */
+	/* our listeners first: no new subscription from here on */
+	pbx_event_unlisten(register_h, NULL);
 	mem_deref(m->lsnr);
+	list_flush(&m->fresh);
 	list_flush(&m->subs);
 	mem_deref(m->sock);
 }
@@ -340,7 +361,10 @@ static int unsolicited_send(const struct mwi_contact *c, const char *box,
 }
 
 
-static void unsolicited(const char *box, const struct mbuf *mb)
+/* To the box's registered contacts; only the one whose URI is only,
+ * unless that is NULL. */
+static void unsolicited(const char *box, const struct mbuf *mb,
+			const char *only)
 {
 	struct list contacts = LIST_INIT;
 	struct le *le;
@@ -349,8 +373,12 @@ static void unsolicited(const char *box, const struct mbuf *mb)
 
 	for (le = list_head(&contacts); le; le = le->next) {
 		const struct mwi_contact *c = le->data;
-		int err = unsolicited_send(c, box, mb);
+		int err;
 
+		if (only && strcmp(c->uri, only))
+			continue;
+
+		err = unsolicited_send(c, box, mb);
 		if (err)
 			pbx_log(PBX_LOG_DEBUG, "voicemail: %s: cannot send "
 				"MWI NOTIFY to %s (%m)", box, c->uri, err);
@@ -387,9 +415,66 @@ void vm_mwi_changed(const char *box)
 	}
 
 	if (vm_conf()->mwi_unsolicited)
-		unsolicited(box, mb);
+		unsolicited(box, mb, NULL);
 
 	mem_deref(mb);
+}
+
+
+static void fresh_destructor(void *arg)
+{
+	struct mwi_fresh *f = arg;
+
+	tmr_cancel(&f->tmr);
+	list_unlink(&f->le);
+	mem_deref(f->contact);
+}
+
+
+static void fresh_h(void *arg)
+{
+	struct mwi_fresh *f = arg;
+	unsigned nnew = 0, nold = 0;
+	struct mbuf *mb = NULL;
+
+	/* an empty box: the lamp of a phone that starts is off anyway */
+	if (!vm_counts(f->box, &nnew, &nold) && nnew + nold &&
+	    !body_alloc(&mb, f->box))
+		unsolicited(f->box, mb, f->contact);
+
+	mem_deref(mb);
+	mem_deref(f);
+}
+
+
+/* The core's "register" event: a new contact (not a refresh). */
+static void register_h(const char *name, const struct odict *fields,
+		       void *arg)
+{
+	const char *ext, *contact;
+	struct mwi_fresh *f;
+	(void)arg;
+
+	if (!mwi || !vm_conf()->mwi_unsolicited || strcmp(name, "register"))
+		return;
+
+	ext = odict_string(fields, "ext");
+	contact = odict_string(fields, "contact");
+	if (!ext || !contact || strlen(ext) >= VM_BOX_MAX)
+		return;
+
+	f = mem_zalloc(sizeof(*f), fresh_destructor);
+	if (!f)
+		return;
+
+	str_ncpy(f->box, ext, sizeof(f->box));
+	if (str_dup(&f->contact, contact)) {
+		mem_deref(f);
+		return;
+	}
+
+	list_append(&mwi->fresh, &f->le, f);
+	tmr_start(&f->tmr, MWI_FRESH_MS, fresh_h, f);
 }
 
 
@@ -414,6 +499,8 @@ int vm_mwi_start(void)
 
 	err = sipevent_listen(&mwi->sock, sip, MWI_HASH_SIZE, MWI_HASH_SIZE,
 			      NULL, NULL);
+	if (!err)
+		err = pbx_event_listen(register_h, NULL);
 
  out:
 	if (err)

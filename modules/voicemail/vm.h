@@ -45,6 +45,8 @@ struct vm_conf {
 	bool mwi_unsolicited;     /* voicemail_mwi_unsolicited (no)     */
 	bool email;               /* voicemail_email (yes): mail when
 	                           * the user has an address           */
+	char sendmail[VM_PATH_MAX]; /* voicemail_sendmail (""): the mail
+	                           * program; "" looks in the usual places */
 };
 
 const struct vm_conf *vm_conf(void);

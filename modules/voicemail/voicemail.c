@@ -3,8 +3,9 @@
  *
  * Keys: voicemail_max_seconds (180, 5-3600), voicemail_min_seconds (1,
  * 0-60), voicemail_silence_seconds (5, 0-60; 0: off),
- * voicemail_mwi_unsolicited (no), voicemail_email (yes).  The logic is
- * in the files named in vm.h.
+ * voicemail_mwi_unsolicited (no), voicemail_email (yes),
+ * voicemail_sendmail ("": /usr/sbin/sendmail or /usr/lib/sendmail).
+ * The logic is in the files named in vm.h.
  */
 #include <re.h>
 #include "pbx.h"
@@ -22,7 +23,7 @@ static struct voicemail *voicemail;
 
 const struct vm_conf *vm_conf(void)
 {
-	static const struct vm_conf def = {180, 1, 5, false, true};
+	static const struct vm_conf def = {180, 1, 5, false, true, ""};
 
 	return voicemail ? &voicemail->conf : &def;
 }
@@ -58,6 +59,9 @@ static int conf_read(struct vm_conf *c)
 				    &c->mwi_unsolicited);
 	if (!err)
 		err = pbx_conf_bool("voicemail_email", true, &c->email);
+	if (!err)
+		str_ncpy(c->sendmail, pbx_conf_str("voicemail_sendmail", ""),
+			 sizeof(c->sendmail));
 
 	return err;
 }

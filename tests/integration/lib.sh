@@ -182,15 +182,17 @@ for r in json.load(sys.stdin)["data"]:
 }
 
 # sipp_run NAME SCENARIO [sipp args...]: runs one SIPp client scenario
-# against pbxd, bounded in time; log in $T_DIR/NAME.log
+# against pbxd, bounded in time (SIPP_SECS, default 20); log in
+# $T_DIR/NAME.log
 sipp_run()
 {
 	name=$1
 	scen=$2
 	shift 2
-	timeout 30 sipp 127.0.0.1:"$PBX_PORT" -sf "$ROOT/tests/integration/sipp/$scen" \
+	timeout $((${SIPP_SECS:-20} + 10)) sipp 127.0.0.1:"$PBX_PORT" \
+		-sf "$ROOT/tests/integration/sipp/$scen" \
 		-i 127.0.0.1 -p "$(free_port)" -m 1 -nostdin \
-		-timeout 20s -timeout_error \
+		-timeout "${SIPP_SECS:-20}s" -timeout_error \
 		-trace_err -error_file "$T_DIR/$name.err" \
 		-trace_msg -message_file "$T_DIR/$name.msg" \
 		"$@" >"$T_DIR/$name.log" 2>&1

@@ -138,7 +138,8 @@ end
 
 local FIELDS = {"id", "from", "from_name", "from_uri", "to", "to_uri",
 	"user", "trunk", "source"}
-local WAITS = {answer = true, dial = true, sleep = true}
+local WAITS = {answer = true, dial = true, sleep = true, play = true,
+	tone = true}
 local private = setmetatable({}, {__mode = "k"})  -- call -> test's view
 
 function H.call(o)
@@ -176,6 +177,8 @@ function H.call(o)
 	function methods.ring() record("ring") return true end
 	function methods.progress() record("progress") return true end
 	function methods.sleep(_, ms) record("sleep", ms) end
+	function methods.play(_, name) record("play", name) end
+	function methods.tone(_, name, ms) record("tone", name, ms) end
 	function methods.hangup() ends("hangup") end
 	function methods.reject(_, code, reason)
 		if math.type(code) ~= "integer" or code < 400 or code > 699 then

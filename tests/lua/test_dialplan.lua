@@ -38,7 +38,8 @@ local function pbx(kv) return H.pbx{users = USERS, kv = kv or {}} end
 -- The harness's fake call has no module methods: this one gets
 -- call:voicemail and call:voicemail_main, as if the voicemail module
 -- were loaded, recorded like its other methods.
-local function with_voicemail(call)
+-- back: what the menu returns as the number to call back (key 5).
+local function with_voicemail(call, back)
 	local mt = debug.getmetatable(call)
 	local index = mt.__index
 	local actions = H.actions(call)
@@ -50,7 +51,7 @@ local function with_voicemail(call)
 	end
 	function vm.voicemail_main(_, box)
 		table.insert(actions, table.pack("voicemail_main", box))
-		return true
+		return true, back
 	end
 	mt.__index = function(t, k) return vm[k] or index(t, k) end
 	return call
@@ -194,6 +195,17 @@ end
 case("*98 works without a login (the PIN protects the box)", pbx(),
 	with_voicemail(H.call{from = "0301234567", to = "*98"}),
 	{{"voicemail_main", nil}, {"hangup"}})
+
+case("5 in the menu: an extension is called back", pbx(),
+	with_voicemail(H.call{from = "1001", to = "*97", user = "1001"},
+		"1002"),
+	{{"voicemail_main", "1001"}, {"dial", "1002", {timeout = 30}},
+		{"hangup"}})
+
+case("5 in the menu: a number outside is not dialled (no trunk)", pbx(),
+	with_voicemail(H.call{from = "1001", to = "*97", user = "1001"},
+		"0301234567"),
+	{{"voicemail_main", "1001"}, {"play", "invalid"}, {"hangup"}})
 
 case("*97 without a login gets 403", pbx(),
 	with_voicemail(H.call{from = "0301234567", to = "*97"}),

@@ -41,7 +41,7 @@ static char tmpdir[256];
 
 const struct vm_conf *vm_conf(void)
 {
-	static const struct vm_conf c = {180, 1, 5, false, true};
+	static const struct vm_conf c = {180, 1, 5, false, true, ""};
 
 	return &c;
 }
