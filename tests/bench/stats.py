@@ -23,7 +23,9 @@
 #       why not): one JSON line.
 #   report STEPS.jsonl MACHINE.json OUT.json
 #       the summary: medians over the runs, one table on stdout, all of
-#       it in OUT.json.
+#       it in OUT.json.  Figures measured by tests/bench/fig_*.sh are
+#       reported by their tests/bench/report_*.py (report(steps, res,
+#       med, fmt) returns table rows (figure, value, unit, notes)).
 import json, os, statistics, sys
 
 
@@ -440,6 +442,15 @@ def cmd_report(steps_path, machine_path, out_path):
             rows.append(("media: %s" % name, fmt(v, 0), "channels/core",
                          "median of %d; codec path only, one core"
                          % len(media)))
+
+    # figures of their own files (tests/bench/report_*.py): each has
+    # report(steps, res, med, fmt) -> table rows, and may add to res
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    for name in sorted(os.listdir(here)):
+        if name.startswith("report_") and name.endswith(".py"):
+            mod = __import__(name[:-3])
+            rows.extend(mod.report(steps, res, med, fmt))
 
     res["table"] = [dict(zip(("figure", "value", "unit", "notes"), r))
                     for r in rows]
