@@ -1,4 +1,4 @@
-/* mailbox.c: voicemail messages on disk and in SQLite, and their check.
+/* mailbox.c: voicemail messages on disk and in SQLite.
  * SPDX-License-Identifier: BSD-3-Clause
  *
  * A message is a row of vm_msg plus the file data_dir/voicemail/BOX/
@@ -9,8 +9,8 @@
  * renamed to its final name, the folder is synced (the rename is on
  * disk), and only then is the transaction committed.  A crash before the
  * commit leaves a file without a row (msg-ID.wav, or the tmp-*.wav it
- * came from), which the start-up check reports; the caller did not hear
- * "saved" yet.  Deleting removes the file first, then the row.
+ * came from), which the start-up check (check.c) reports; the caller
+ * did not hear "saved" yet.  Deleting removes the file first, then the row.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -47,7 +47,7 @@ static const char *const vm_steps[] = {
 
 /* Mailbox names become folder names: extension characters only, and no
  * leading dot (".", ".." and hidden folders are not mailboxes). */
-static bool box_valid(const char *box)
+bool vm_box_valid(const char *box)
 {
 	size_t i, l;
 
@@ -84,7 +84,7 @@ int vm_box_dir(char *buf, size_t sz, const char *box)
 {
 	int err;
 
-	if (!buf || !sz || !box_valid(box))
+	if (!buf || !sz || !vm_box_valid(box))
 		return EINVAL;
 
 	if (re_snprintf(buf, sz, "%s/voicemail", pbx_data_dir()) < 0)
@@ -331,7 +331,7 @@ int vm_msg_store(const char *box, const char *caller,
 	struct vm_msg m;
 	int err;
 
-	if (!box_valid(box) || !caller || !tmp_path)
+	if (!vm_box_valid(box) || !caller || !tmp_path)
 		return EINVAL;
 	if (access(tmp_path, F_OK))
 		return errno;
@@ -382,7 +382,7 @@ int vm_msg_apply(const char *box, vm_msg_h *h, void *arg)
 	struct vm_msg msg;
 	int rc, err;
 
-	if (!box_valid(box) || !h)
+	if (!vm_box_valid(box) || !h)
 		return EINVAL;
 
 	err = prep(&st, "SELECT " MSG_COLS " FROM vm_msg WHERE box = ? "
@@ -407,7 +407,7 @@ int vm_msg_get(const char *box, int64_t id, struct vm_msg *msg)
 	sqlite3_stmt *st;
 	int rc, err;
 
-	if (!box_valid(box) || !msg)
+	if (!vm_box_valid(box) || !msg)
 		return EINVAL;
 
 	err = prep(&st, "SELECT " MSG_COLS " FROM vm_msg WHERE box = ? "
@@ -488,7 +488,8 @@ int vm_msg_set_folder(const char *box, int64_t id, enum vm_folder f)
 {
 	int err;
 
-	if (!box_valid(box) || (f != VM_NEW && f != VM_OLD && f != VM_SAVED))
+	if (!vm_box_valid(box) ||
+	    (f != VM_NEW && f != VM_OLD && f != VM_SAVED))
 		return EINVAL;
 
 	err = msg_update("UPDATE vm_msg SET folder = ? WHERE box = ? AND "
@@ -506,7 +507,7 @@ int vm_msg_heard(const char *box, int64_t id)
 {
 	int err;
 
-	if (!box_valid(box))
+	if (!vm_box_valid(box))
 		return EINVAL;
 
 	/* only a new message changes the counts (and so MWI); replaying
@@ -533,7 +534,7 @@ int vm_counts(const char *box, unsigned *newp, unsigned *oldp)
 	unsigned n = 0, o = 0;
 	int rc, err;
 
-	if (!box_valid(box))
+	if (!vm_box_valid(box))
 		return EINVAL;
 
 	err = prep(&st, "SELECT folder = 0, count(*) FROM vm_msg WHERE "
@@ -586,112 +587,6 @@ int vm_box_apply(vm_box_h *h, void *arg)
 }
 
 
-/* ---- the start-up check ------------------------------------------------ */
-
-static void check_rows(void)
-{
-	sqlite3_stmt *st;
-	struct vm_msg msg;
-	char id[24];
-
-	if (prep(&st, "SELECT " MSG_COLS " FROM vm_msg ORDER BY id"))
-		return;
-
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		row_read(st, &msg);
-		if (!access(msg.path, F_OK))
-			continue;
-
-		re_snprintf(id, sizeof(id), "%lld", (long long)msg.id);
-		pbx_log(PBX_LOG_WARN, "voicemail: message %s/%s has no file "
-			"%s", msg.box, id, msg.path);
-		pbx_event_emitv("vm_inconsistent", "box", msg.box, "id", id,
-				"problem", "no_file", NULL);
-	}
-	sqlite3_finalize(st);
-}
-
-
-static bool row_has_file(const char *box, const char *file)
-{
-	sqlite3_stmt *st;
-	bool found;
-
-	if (prep(&st, "SELECT 1 FROM vm_msg WHERE box = ? AND file = ?"))
-		return true;      /* cannot tell: do not cry wolf */
-
-	sqlite3_bind_text(st, 1, box, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-
-	return found;
-}
-
-
-static bool name_is(const char *name, const char *prefix)
-{
-	size_t l = strlen(name), p = strlen(prefix);
-
-	return l > p + 4 && !strncmp(name, prefix, p) &&
-		!strcmp(name + l - 4, ".wav");
-}
-
-
-/* msg-*.wav without a row (a crash between rename and commit, or a row
- * deleted by hand), and tmp-*.wav left by a crash while recording.  Both
- * are kept: only people can tell whether they matter. */
-static void check_box(const char *base, const char *box)
-{
-	char dir[VM_PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	re_snprintf(dir, sizeof(dir), "%s/%s", base, box);
-	d = opendir(dir);
-	if (!d)
-		return;
-
-	while ((de = readdir(d)) != NULL) {
-		const char *f = de->d_name;
-
-		if (name_is(f, "msg-") && !row_has_file(box, f)) {
-			pbx_log(PBX_LOG_WARN, "voicemail: %s/%s has no "
-				"message in the database (kept)", dir, f);
-			pbx_event_emitv("vm_inconsistent", "box", box,
-					"file", f, "problem", "no_row", NULL);
-		}
-		else if (name_is(f, "tmp-")) {
-			pbx_log(PBX_LOG_WARN, "voicemail: %s/%s is a "
-				"recording left by a crash (kept)", dir, f);
-			pbx_event_emitv("vm_inconsistent", "box", box,
-					"file", f, "problem", "tmp_file",
-					NULL);
-		}
-	}
-	(void)closedir(d);
-}
-
-
-static void check_files(void)
-{
-	char base[VM_PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	re_snprintf(base, sizeof(base), "%s/voicemail", pbx_data_dir());
-	d = opendir(base);
-	if (!d)
-		return;           /* no mailbox yet */
-
-	while ((de = readdir(d)) != NULL) {
-		if (box_valid(de->d_name))
-			check_box(base, de->d_name);
-	}
-	(void)closedir(d);
-}
-
-
 int vm_mailbox_start(void)
 {
 	int err;
@@ -700,8 +595,7 @@ int vm_mailbox_start(void)
 	if (err)
 		return err;
 
-	check_rows();
-	check_files();
+	vm_check();
 
 	return 0;
 }

@@ -6,7 +6,8 @@ voicemail_LIBS :=
 # The unit test links the mailbox and its commands, not the .so (the
 # other files need calls and SIP; the test stubs vm_mwi_changed and
 # vm_email_new).
-VM_MAILBOX_TEST_SRCS := modules/voicemail/mailbox.c modules/voicemail/cmd.c
+VM_MAILBOX_TEST_SRCS := modules/voicemail/mailbox.c modules/voicemail/check.c \
+	modules/voicemail/cmd.c
 $(BUILD)/tests/unit/modules/test_vm_mailbox: \
 		tests/unit/modules/test_vm_mailbox.c $(VM_MAILBOX_TEST_SRCS) \
 		modules/voicemail/vm.h $(BUILD)/libpbxcore.a

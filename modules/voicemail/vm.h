@@ -3,7 +3,8 @@
  *
  * voicemail.c is the glue (config, registrations, export).  The logic:
  *   mailbox.c  messages on disk and in SQLite (the only file that
- *              touches either), the start-up consistency check
+ *              writes either)
+ *   check.c    the start-up consistency check (through mailbox.c)
  *   cmd.c      console commands (vm list/del/play/counts)
  *   leave.c    call:voicemail(): greeting, beep, recording, storing
  *   menu.c     call:voicemail_main(): PIN, counts, playing, options
@@ -71,13 +72,15 @@ struct vm_msg {
 	char path[VM_PATH_MAX];           /* the WAV file               */
 };
 
-/* Creates the tables (pbx_db_migrate owner "voicemail") and checks
- * that every row has its file and every msg-*.wav under
- * data_dir/voicemail has a row; each mismatch is logged (warn) and
- * emitted as a vm_inconsistent event.  Returns 0 also when some were
- * found (the module still starts). */
+/* Creates the tables (pbx_db_migrate owner "voicemail"), then runs
+ * vm_check().  Returns 0 also when that found problems (the module
+ * still starts). */
 int vm_mailbox_start(void);
 void vm_mailbox_stop(void);
+
+/* A name that can be a mailbox (and so a folder): extension
+ * characters, no leading dot. */
+bool vm_box_valid(const char *box);
 
 /* data_dir/voicemail/BOX (made if missing, 0750).  EINVAL for a box
  * name that is not a valid extension. */
@@ -116,6 +119,15 @@ typedef bool (vm_box_h)(const char *box, unsigned nnew, unsigned nold,
 int vm_box_apply(vm_box_h *h, void *arg);
 
 const char *vm_folder_name(enum vm_folder f);
+
+
+/* ---- check.c ----------------------------------------------------------- */
+
+/* Checks that every row has its file and every msg-*.wav under
+ * data_dir/voicemail has a row, and finds recordings left by a crash;
+ * each finding is logged (warn) and emitted as a vm_inconsistent event.
+ * Nothing is deleted. */
+void vm_check(void);
 
 
 /* ---- cmd.c ------------------------------------------------------------- */
