@@ -3,7 +3,12 @@
  *
  * Bindings live in memory (a hash by extension, one timer each for
  * expiry) and in the registrations table, so a restart finds them again
- * with their remaining expiry.
+ * with their remaining expiry.  The table is written behind: changes are
+ * queued (dirty bindings, removed keys) and written in one transaction
+ * LOC_FLUSH_MS later, and at stop.  A REGISTER so costs no commit (an
+ * fsync with synchronous=FULL) on the main loop: at hundreds of
+ * registrations a second, one commit carries them all.  A crash loses
+ * at most the last LOC_FLUSH_MS of changes; phones register again.
  */
 #include <string.h>
 #include <time.h>
@@ -13,18 +18,31 @@
 
 
 enum {
-	LOC_HASH_SIZE = 1024,
+	LOC_HASH_SIZE = 4096,
 	LOC_MAX_PER_EXT = 16,     /* devices per extension */
+	LOC_FLUSH_MS = 200,       /* change -> written to the table      */
+	LOC_RETRY_MS = 2000,      /* after a failed write                */
 };
 
 struct pbx_location {
 	struct hash *ht;          /* owned: struct pbx_binding by ext    */
 	unsigned count;
+	struct list dirty;        /* bindings to write (pbx_binding.dle) */
+	struct list gone;         /* struct loc_gone: rows to delete     */
+	struct tmr flush;         /* writes dirty and gone               */
+};
+
+/* A row (or all rows of ext, contact NULL) to delete. */
+struct loc_gone {
+	struct le le;
+	char *ext;                /* owned */
+	char *contact;            /* owned; NULL: every contact of ext   */
 };
 
 struct pbx_binding {
 	struct le he;
 	struct tmr tmr;           /* fires at expiry                     */
+	struct le dle;            /* in dirty while not written          */
 	char *ext;                /* owned */
 	char *contact;            /* owned */
 	struct sa src;
@@ -50,6 +68,7 @@ static void binding_destructor(void *arg)
 
 	tmr_cancel(&b->tmr);
 	hash_unlink(&b->he);
+	list_unlink(&b->dle);
 	mem_deref(b->ext);
 	mem_deref(b->contact);
 	mem_deref(b->transport);
@@ -58,62 +77,165 @@ static void binding_destructor(void *arg)
 }
 
 
-static int db_delete(const char *ext, const char *contact)
+static int step_done(sqlite3_stmt *st)
 {
-	sqlite3_stmt *st;
-	int rc;
+	int rc = sqlite3_step(st);
 
-	rc = sqlite3_prepare_v2(pbx_db(), contact ?
-				"DELETE FROM registrations WHERE ext = ? AND "
-				"contact = ?" :
-				"DELETE FROM registrations WHERE ext = ?",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return EIO;
-
-	sqlite3_bind_text(st, 1, ext, -1, SQLITE_STATIC);
-	if (contact)
-		sqlite3_bind_text(st, 2, contact, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 
 	return rc == SQLITE_DONE ? 0 : EIO;
 }
 
 
-static int db_store(const struct pbx_binding *b)
+static int db_delete(sqlite3_stmt *one, sqlite3_stmt *all,
+		     const struct loc_gone *g)
 {
-	sqlite3_stmt *st;
-	char src[64];
-	int rc;
+	sqlite3_stmt *st = g->contact ? one : all;
 
-	rc = sqlite3_prepare_v2(pbx_db(), "INSERT OR REPLACE INTO "
-				"registrations (ext, contact, source, "
-				"transport, expires_at, user_agent, call_id, "
-				"cseq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1,
-				&st, NULL);
-	if (rc != SQLITE_OK)
-		return EIO;
+	sqlite3_bind_text(st, 1, g->ext, -1, SQLITE_STATIC);
+	if (g->contact)
+		sqlite3_bind_text(st, 2, g->contact, -1, SQLITE_STATIC);
+
+	return step_done(st);
+}
+
+
+static int db_store(sqlite3_stmt *st, const struct pbx_binding *b)
+{
+	char src[64];
 
 	re_snprintf(src, sizeof(src), "%J", &b->src);
 	sqlite3_bind_text(st, 1, b->ext, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, b->contact, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, src, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, b->transport, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)b->expires_at);
 	sqlite3_bind_text(st, 6, b->user_agent, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, b->call_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, b->cseq);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
 
-	return rc == SQLITE_DONE ? 0 : EIO;
+	return step_done(st);
+}
+
+
+/* Writes what changed since the last time, in one transaction: first
+ * the deletions, then the bindings (a binding made again after its row
+ * was deleted is in both, and must end up stored). */
+static int loc_write(struct pbx_location *l)
+{
+	sqlite3_stmt *ins = NULL, *del1 = NULL, *delall = NULL;
+	struct le *le;
+	int err = 0;
+
+	if (list_isempty(&l->dirty) && list_isempty(&l->gone))
+		return 0;
+
+	if (sqlite3_prepare_v2(pbx_db(), "INSERT OR REPLACE INTO "
+			       "registrations (ext, contact, source, "
+			       "transport, expires_at, user_agent, call_id, "
+			       "cseq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1,
+			       &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(pbx_db(), "DELETE FROM registrations WHERE "
+			       "ext = ? AND contact = ?", -1, &del1,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(pbx_db(), "DELETE FROM registrations WHERE "
+			       "ext = ?", -1, &delall, NULL) != SQLITE_OK) {
+		err = EIO;
+		goto out;
+	}
+
+	err = pbx_db_exec("BEGIN");
+	if (err)
+		goto out;
+
+	for (le = list_head(&l->gone); le && !err; le = le->next)
+		err = db_delete(del1, delall, le->data);
+	for (le = list_head(&l->dirty); le && !err; le = le->next)
+		err = db_store(ins, le->data);
+
+	if (!err)
+		err = pbx_db_exec("COMMIT");
+	if (err) {
+		(void)pbx_db_exec("ROLLBACK");
+		goto out;
+	}
+
+	list_flush(&l->gone);
+	while ((le = list_head(&l->dirty)))
+		list_unlink(le);
+
+ out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(del1);
+	sqlite3_finalize(delall);
+
+	return err;
+}
+
+
+static void flush_h(void *arg)
+{
+	struct pbx_location *l = arg;
+	int err;
+
+	err = loc_write(l);
+	if (err) {
+		pbx_log(PBX_LOG_ERROR, "registrar: cannot write %u "
+			"registrations to the database (%m), trying again",
+			list_count(&l->dirty) + list_count(&l->gone), err);
+		tmr_start(&l->flush, LOC_RETRY_MS, flush_h, l);
+	}
+}
+
+
+static void flush_arm(struct pbx_location *l)
+{
+	if (!tmr_isrunning(&l->flush))
+		tmr_start(&l->flush, LOC_FLUSH_MS, flush_h, l);
+}
+
+
+static void mark_dirty(struct pbx_binding *b)
+{
+	if (!b->dle.list)
+		list_append(&loc()->dirty, &b->dle, b);
+	flush_arm(loc());
+}
+
+
+static void gone_destructor(void *arg)
+{
+	struct loc_gone *g = arg;
+
+	list_unlink(&g->le);
+	mem_deref(g->ext);
+	mem_deref(g->contact);
+}
+
+
+/* Queues the deletion of ext's row for contact (NULL: all its rows). */
+static void mark_gone(const char *ext, const char *contact)
+{
+	struct loc_gone *g;
+
+	g = mem_zalloc(sizeof(*g), gone_destructor);
+	if (!g || str_dup(&g->ext, ext) ||
+	    (contact && str_dup(&g->contact, contact))) {
+		pbx_log(PBX_LOG_ERROR, "registrar: %s: out of memory: its "
+			"row stays in the database", ext);
+		mem_deref(g);
+		return;
+	}
+
+	list_append(&loc()->gone, &g->le, g);
+	flush_arm(loc());
 }
 
 
 static void binding_remove(struct pbx_binding *b, const char *reason)
 {
-	(void)db_delete(b->ext, b->contact);
+	mark_gone(b->ext, b->contact);
 	pbx_event_emitv("unregister", "ext", b->ext, "contact", b->contact,
 			"reason", reason, NULL);
 	pbx_log(PBX_LOG_INFO, "registrar: %s: %s removed (%s)", b->ext,
@@ -227,8 +349,6 @@ int pbx_location_update(const struct pbx_binding_prm *prm)
 		err = strset(&b->user_agent, prm->user_agent);
 	if (!err)
 		err = strset(&b->call_id, prm->call_id);
-	if (!err)
-		err = db_store(b);
 	if (err) {
 		pbx_log(PBX_LOG_ERROR, "registrar: %s: cannot store binding "
 			"%s: %m", prm->ext, prm->contact, err);
@@ -239,6 +359,7 @@ int pbx_location_update(const struct pbx_binding_prm *prm)
 		return err;
 	}
 
+	mark_dirty(b);
 	binding_arm(b);
 	if (fresh) {
 		re_snprintf(src, sizeof(src), "%J", prm->source);
@@ -269,7 +390,7 @@ void pbx_location_remove_ext(const char *ext)
 		if (!strcmp(b->ext, ext))
 			binding_remove(b, "unregistered");
 	}
-	(void)db_delete(ext, NULL);
+	mark_gone(ext, NULL);
 }
 
 
@@ -476,6 +597,8 @@ static void location_destructor(void *arg)
 {
 	struct pbx_location *l = arg;
 
+	tmr_cancel(&l->flush);
+	list_flush(&l->gone);
 	hash_flush(l->ht);
 	mem_deref(l->ht);
 }
@@ -494,6 +617,7 @@ int pbx_location_start(void)
 	if (!l)
 		return ENOMEM;
 
+	tmr_init(&l->flush);
 	err = hash_alloc(&l->ht, LOC_HASH_SIZE);
 	if (err) {
 		mem_deref(l);
@@ -509,13 +633,21 @@ int pbx_location_start(void)
 }
 
 
-/* Keeps the rows: the bindings are there again after a restart. */
+/* Keeps the rows: the bindings are there again after a restart.  What
+ * is not written yet is written now. */
 void pbx_location_stop(void)
 {
 	struct pbx_core *c = pbx_core();
+	int err;
 
-	if (c)
-		c->loc = mem_deref(c->loc);
+	if (!c || !c->loc)
+		return;
+
+	err = loc_write(c->loc);
+	if (err)
+		pbx_log(PBX_LOG_ERROR, "registrar: the last registrations "
+			"are not in the database (%m)", err);
+	c->loc = mem_deref(c->loc);
 }
 
 

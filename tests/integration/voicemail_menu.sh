@@ -76,6 +76,15 @@ cat >"$MAILDIR/mail.\$\$.eml"
 EOS
 chmod 755 "$T_DIR/sendmail"
 
+# VM_VALGRIND=1: pbxd under valgrind (by hand; the suite runs
+# voicemail_valgrind.sh)
+if [ -n "$VM_VALGRIND" ]; then
+	VG_LOG=$T_DIR/valgrind.log
+	PBX_WRAP="valgrind --error-exitcode=99 --leak-check=full \
+--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+--log-file=$VG_LOG"
+fi
+
 pbx_start -o sounds_dir="$ROOT/sounds" -o module=voicemail \
 	-o voicemail_silence_seconds=2 -o voicemail_mwi_unsolicited=yes \
 	-o voicemail_sendmail="$T_DIR/sendmail" ||
@@ -195,5 +204,10 @@ for replaying a heard message)" \
 notify 0/1 no|notify 0/0 no" \
 	"$(grep -o 'notify [0-9]*/[0-9]* [a-z]*' "$T_DIR/phone.logs" |
 	tr '\n' '|' | sed 's/|$//')"
+
+if [ -n "$VM_VALGRIND" ]; then
+	check "pbxd exits cleanly under valgrind" pbx_stop
+	valgrind_check
+fi
 
 finish
