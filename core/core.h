@@ -514,6 +514,10 @@ void pbx_event_close(void);
 
 int pbx_db_open(const char *path);
 void pbx_db_close(void);
+/* The statement for sql, prepared once and kept until pbx_db_close
+ * (reset, bindings cleared); NULL on an error (logged).  Reset it after
+ * use: a statement left stepping holds a read transaction. */
+struct sqlite3_stmt *pbx_db_stmt(const char *sql);
 
 int pbx_module_init(const char *path);
 int pbx_module_load(const char *name);

@@ -177,6 +177,66 @@ int pbx_db_migrate(const char *owner, const char *const *stepv,
 }
 
 
+/* Statements of the hot paths (credentials, registrations), prepared
+ * once per connection: parsing SQL costs more than running these.  Keyed
+ * by their text; finalized at close. */
+enum { DB_STMT_MAX = 32 };
+
+static struct {
+	char *sql;                /* owned */
+	sqlite3_stmt *st;
+} stmts[DB_STMT_MAX];
+
+
+sqlite3_stmt *pbx_db_stmt(const char *sql)
+{
+	size_t i;
+
+	if (!pbx_db() || !sql)
+		return NULL;
+
+	for (i = 0; i < DB_STMT_MAX && stmts[i].st; i++) {
+		if (!strcmp(stmts[i].sql, sql)) {
+			sqlite3_reset(stmts[i].st);
+			sqlite3_clear_bindings(stmts[i].st);
+			return stmts[i].st;
+		}
+	}
+
+	if (i == DB_STMT_MAX) {
+		pbx_log(PBX_LOG_ERROR, "db: more than %d kept statements",
+			DB_STMT_MAX);
+		return NULL;
+	}
+
+	if (sqlite3_prepare_v3(pbx_db(), sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &stmts[i].st, NULL) != SQLITE_OK) {
+		pbx_log(PBX_LOG_ERROR, "db: %s", sqlite3_errmsg(pbx_db()));
+		stmts[i].st = NULL;
+		return NULL;
+	}
+	if (str_dup(&stmts[i].sql, sql)) {
+		sqlite3_finalize(stmts[i].st);
+		stmts[i].st = NULL;
+		return NULL;
+	}
+
+	return stmts[i].st;
+}
+
+
+static void stmts_finalize(void)
+{
+	size_t i;
+
+	for (i = 0; i < DB_STMT_MAX; i++) {
+		sqlite3_finalize(stmts[i].st);
+		stmts[i].st = NULL;
+		stmts[i].sql = mem_deref(stmts[i].sql);
+	}
+}
+
+
 int pbx_db_open(const char *path)
 {
 	struct pbx_core *c = pbx_core();
@@ -226,6 +286,7 @@ void pbx_db_close(void)
 	if (!c || !c->db)
 		return;
 
+	stmts_finalize();
 	sqlite3_close_v2(c->db);
 	c->db = NULL;
 }

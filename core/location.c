@@ -124,30 +124,26 @@ static int db_store(sqlite3_stmt *st, const struct pbx_binding *b)
  * was deleted is in both, and must end up stored). */
 static int loc_write(struct pbx_location *l)
 {
-	sqlite3_stmt *ins = NULL, *del1 = NULL, *delall = NULL;
+	sqlite3_stmt *ins, *del1, *delall;
 	struct le *le;
 	int err = 0;
 
 	if (list_isempty(&l->dirty) && list_isempty(&l->gone))
 		return 0;
 
-	if (sqlite3_prepare_v2(pbx_db(), "INSERT OR REPLACE INTO "
-			       "registrations (ext, contact, source, "
-			       "transport, expires_at, user_agent, call_id, "
-			       "cseq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1,
-			       &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(pbx_db(), "DELETE FROM registrations WHERE "
-			       "ext = ? AND contact = ?", -1, &del1,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(pbx_db(), "DELETE FROM registrations WHERE "
-			       "ext = ?", -1, &delall, NULL) != SQLITE_OK) {
-		err = EIO;
-		goto out;
-	}
+	ins = pbx_db_stmt("INSERT OR REPLACE INTO registrations (ext, "
+			  "contact, source, transport, expires_at, "
+			  "user_agent, call_id, cseq) VALUES (?, ?, ?, ?, "
+			  "?, ?, ?, ?)");
+	del1 = pbx_db_stmt("DELETE FROM registrations WHERE ext = ? AND "
+			   "contact = ?");
+	delall = pbx_db_stmt("DELETE FROM registrations WHERE ext = ?");
+	if (!ins || !del1 || !delall)
+		return EIO;
 
 	err = pbx_db_exec("BEGIN");
 	if (err)
-		goto out;
+		return err;
 
 	for (le = list_head(&l->gone); le && !err; le = le->next)
 		err = db_delete(del1, delall, le->data);
@@ -158,19 +154,14 @@ static int loc_write(struct pbx_location *l)
 		err = pbx_db_exec("COMMIT");
 	if (err) {
 		(void)pbx_db_exec("ROLLBACK");
-		goto out;
+		return err;
 	}
 
 	list_flush(&l->gone);
 	while ((le = list_head(&l->dirty)))
 		list_unlink(le);
 
- out:
-	sqlite3_finalize(ins);
-	sqlite3_finalize(del1);
-	sqlite3_finalize(delall);
-
-	return err;
+	return 0;
 }
 
 

@@ -278,6 +278,7 @@ int pbx_user_set_pin(const char *ext, const char *pin)
 }
 
 
+/* One column of a user's row.  col is one of ours, never input. */
 static int column_get(const char *ext, const char *col, char *buf,
 		      size_t sz)
 {
@@ -287,14 +288,15 @@ static int column_get(const char *ext, const char *col, char *buf,
 
 	re_snprintf(sql, sizeof(sql), "SELECT %s FROM users WHERE ext = ?",
 		    col);
-	if (sqlite3_prepare_v2(pbx_db(), sql, -1, &st, NULL) != SQLITE_OK)
+	st = pbx_db_stmt(sql);    /* REGISTER and INVITE: kept prepared */
+	if (!st)
 		return EIO;
 
 	sqlite3_bind_text(st, 1, ext, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		str_ncpy(buf, (const char *)sqlite3_column_text(st, 0), sz);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 
 	if (rc == SQLITE_DONE)
 		return ENOENT;
