@@ -17,11 +17,14 @@
 # packets/s a stream.  The relay's CPU (/proc/PID/stat) and the busy
 # share of its core (/proc/stat: it includes the softirq work of the
 # loopback deliveries, some of which runs outside the process) are taken
-# over the counted seconds.  REPEAT runs; report_relay.py reports the
-# median of the highest passing N, and the ratio of pbxd's concurrent
-# RTP calls to it.
+# over the counted seconds.  A failing step is tried RELAY_RETRY (1)
+# more time(s) before the ramp stops: on a shared machine a stall of a
+# few hundred ms on either core fails a step (the record keeps both
+# tries).  REPEAT runs; report_relay.py reports the median of the
+# highest passing N, and the ratio of pbxd's concurrent RTP calls to it.
 #
-# Environment: RELAY_CALLS, RELAY_SECS, RELAY_WARM override the plan.
+# Environment: RELAY_CALLS, RELAY_SECS, RELAY_WARM, RELAY_RETRY override
+# the plan.
 
 RELAY_BIN=$BUILD/bench/relay
 RTPLOAD_BIN=$BUILD/bench/rtpload
@@ -34,6 +37,7 @@ else
 	RELAY_SECS=${RELAY_SECS:-5}
 fi
 RELAY_WARM=${RELAY_WARM:-1}
+RELAY_RETRY=${RELAY_RETRY:-1}
 
 # core_busy N: "BUSY TOTAL" jiffies of core N so far (/proc/stat)
 core_busy()
@@ -43,10 +47,12 @@ core_busy()
 		print t - $5 - $6, t }' /proc/stat
 }
 
-# relay_step RUN N: one step; appends its record; returns 1 if it failed
+# relay_step RUN N TRY: one step; appends its record; returns 1 if it
+# failed
 relay_step()
 {
-	tag=relay$1.$2
+	tag=relay$1.$2.$3
+	r_try=$3
 	r_ports=$T_DIR/$tag.ports
 	rm -f "$r_ports"
 	$RELAY_PIN0 "$RELAY_BIN" -n "$2" -o "$r_ports" -i 2 \
@@ -85,7 +91,7 @@ relay_step()
 		core_busy="$(awk -v b0="$4" -v t0="$5" -v b1="$9" \
 			-v t1="${10}" 'BEGIN { d = t1 - t0; if (d <= 0) d = 1;
 			printf "%.1f", 100 * (b1 - b0) / d }')" \
-		pinned="$RELAY_PINNED" \
+		pinned="$RELAY_PINNED" try="$r_try" \
 		"@$T_DIR/$tag.load" "relay=@$T_DIR/$tag.relay" \
 		>"$T_DIR/$tag.step" || return 1
 	cat "$T_DIR/$tag.step" >>"$STEPS"
@@ -109,7 +115,13 @@ else
 			"$([ $RELAY_PINNED = 1 ] && echo "relay on core 0," \
 			"rtpload on core 1" || echo "not pinned"))"
 		for n in $RELAY_CALLS; do
-			relay_step "$run" "$n" || break
+			t=0
+			until relay_step "$run" "$n" "$t"; do
+				t=$((t + 1))
+				[ $t -gt "$RELAY_RETRY" ] && break
+				sleep 0.5
+			done
+			[ $t -gt "$RELAY_RETRY" ] && break
 			sleep 0.5
 		done
 		run=$((run + 1))

@@ -153,6 +153,11 @@ static void tx_flush(struct load *l)
 	tx_n = 0;
 }
 
+static void tx_init(void)
+{
+	memset(tx_buf, 0xff, sizeof(tx_buf));   /* PCMU silence */
+}
+
 /* packet j of stream s into the batch (flushed when the socket changes) */
 static void tx_add(struct load *l, int s, uint32_t j)
 {
@@ -178,8 +183,8 @@ static void tx_add(struct load *l, int s, uint32_t j)
 	p[9] = ssrc >> 16;
 	p[10] = ssrc >> 8;
 	p[11] = ssrc;
-	memset(p + 12, 0xff, PKT_LEN - 12);     /* PCMU silence */
-	t_sent = now_ns();                      /* the delay's start */
+	/* the rest of the payload stays PCMU silence (tx_init) */
+	t_sent = l->now;                        /* the delay's start */
 	memcpy(p + 12, &t_sent, sizeof(t_sent));
 	tx_iov[tx_n].iov_base = p;
 	tx_iov[tx_n].iov_len = PKT_LEN;
@@ -424,6 +429,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	calls = n;
+	tx_init();
 	ep = load_init(&l, ports, calls, per_sock, pps, warm, secs);
 	l.late_ns = (int64_t)(late_ms * 1e6);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -457,6 +463,7 @@ int main(int argc, char **argv)
 		if (k < k_due && k >= k_ws &&
 		    t - (t0 + (int64_t)k * gap) > l.max_lag)
 			l.max_lag = t - (t0 + (int64_t)k * gap);
+		l.now = t;
 		for (; k < k_due; k++) {
 			tx_add(&l, k % l.nstreams, k / l.nstreams);
 		}
