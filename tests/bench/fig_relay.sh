@@ -43,7 +43,7 @@ RELAY_RETRY=${RELAY_RETRY:-1}
 core_busy()
 {
 	awk -v c="cpu$1" '$1 == c {
-		t = 0; for (i = 2; i <= NF; i++) t += $i
+		t = 0; for (i = 2; i <= 9; i++) t += $i   # guest is in user
 		print t - $5 - $6, t }' /proc/stat
 }
 
