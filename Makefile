@@ -114,8 +114,17 @@ $(BUILD)/tests/unit/lua/%: tests/lua/%.c $(LUA_TEST_DEPS) \
 		-Icore -Itests/lua -o $@ $< $(LUA_TEST_DEPS) \
 		$(CORE_LIBS) $(CMOCKA_LIBS)
 
+# ---- benchmark tools: tests/bench/NAME.c -> build/bench/NAME --------------
+# relay and rtpload (the bare relay's ceiling, tests/bench/fig_relay.sh)
+# are plain C: no libre, no core.
+BENCH_TOOLS := $(BUILD)/bench/relay $(BUILD)/bench/rtpload
+
+$(BUILD)/bench/%: tests/bench/%.c config.mk
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 $(WARN) -o $@ $<
+
 tests-build: all $(UNIT_BINS) $(LUA_TEST_BINS) $(TMOD_SOS) \
-	$(BUILD)/bench/media_bench
+	$(BUILD)/bench/media_bench $(BENCH_TOOLS)
 
 install-deps:
 	./scripts/install-deps
@@ -132,7 +141,7 @@ test: install-deps
 	./tests/run
 
 bench: install-deps
-	$(MAKE) all $(BUILD)/bench/media_bench
+	$(MAKE) all $(BUILD)/bench/media_bench $(BENCH_TOOLS)
 	@if [ -x tests/bench/run ]; then ./tests/bench/run; else \
 		echo "no benchmarks yet: they come with the calls issue"; \
 		exit 1; fi

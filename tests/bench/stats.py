@@ -245,7 +245,7 @@ def cmd_step(kind, *args):
         if s.get("failed"):
             why.append("%d failed (%s)" % (s["failed"], ", ".join(
                 "%s %d" % kv for kv in sorted(s.get("causes", {}).items()))))
-        if s.get("loss_pct") is None or s["loss_pct"] >= 1.0:
+        if s.get("loss_pct") is None or s["loss_pct"] >= 0.1:
             why.append("loss %s%%" % s.get("loss_pct"))
         if (s.get("pps_per_stream") or 0) < 0.95 * 50:
             why.append("%s pps per stream offered" % s.get("pps_per_stream"))
@@ -377,7 +377,7 @@ def cmd_report(steps_path, machine_path, out_path):
     if rbest:
         rows.append(("concurrent calls with RTP, highest passing step",
                      fmt(med(rbest), 0), "calls",
-                     "median of %d run(s): %s; pass: all up, loss <1%%, "
+                     "median of %d run(s): %s; pass: all up, loss <0.1%%, "
                      ">=95%% of 50 pps per stream" % (len(rbest), rbest)))
         for n in sorted({s["calls"] for s in rtp}):
             at = [s for s in rtp if s["calls"] == n]
