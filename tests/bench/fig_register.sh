@@ -6,19 +6,22 @@
 #    command a line on its stdin: the path an operator's script takes);
 #    SIPp (sipp/register.xml) registers them in turn, each call one
 #    phone: REGISTER, 401, REGISTER with the answer, 200.  The rate rises
-#    by REG_RATES, REG_SECS each, on one pbxd, until a step fails: a
-#    step passes with < 0.1 % failed, all of its registrations created
-#    at >= 95 % of the target rate and SIPp retransmissions <= 1 % of
-#    them (stats.py sipp counts them).  Each step starts where the
+#    by REG_RATES, REG_SECS each (less when that would take more than
+#    the 10,000 phones), on one pbxd, until a step fails: a step passes
+#    with < 0.1 % failed, all of its registrations created at >= 95 %
+#    of the target rate and SIPp retransmissions <= 1 % of them
+#    (stats.py sipp counts them).  Each step starts where the
 #    previous one stopped in the list of phones, so that a phone
 #    registers once per 10,000 registrations.  pbxd's CPU (from 1 s in
 #    to the last registration created) and its peak RSS are recorded.
 #    REPEAT searches, each on a fresh pbxd; the report takes the median.
 # 2. With PEERS containing "kamailio": the same on Kamailio 5.6
 #    (kamailio/kamailio.cfg: registrar with auth_db on SQLite, stateful
-#    proxy, routing decided in Lua), the same 10,000 subscribers and
-#    2000; then the call-rate ramp of run (cps_step, sipp/uac.xml ->
-#    Kamailio -> sipp/uas.xml registered as 2000) on it.  Kamailio's CPU
+#    proxy, routing decided in Lua; 1 GiB of shared memory: with 128 MiB
+#    the transactions of 1000 calls/s exhaust it and tm answers 500),
+#    the same 10,000 subscribers and 2000; then the call-rate ramp of
+#    run (cps_step, sipp/uac.xml -> Kamailio -> sipp/uas.xml registered
+#    as 2000) on it.  Kamailio's CPU
 #    is the sum over all its processes, its memory the sum of their PSS
 #    (its shared memory counted once).  report_register.py gives the
 #    pbxd/Kamailio ratios.
@@ -34,7 +37,7 @@ if [ -n "$QUICK" ]; then
 	KAM_CPS_RATES=${KAM_CPS_RATES:-$(echo $CPS_RATES | awk '{print $NF}')}
 	KAM_CPS_SECS=${KAM_CPS_SECS:-3}
 else
-	REG_RATES=${REG_RATES:-"250 500 750 1000 1500 2000 2500 3000 4000"}
+	REG_RATES=${REG_RATES:-"250 500 750 1000 1250 1500 2000 3000 4000"}
 	REG_SECS=${REG_SECS:-5}
 	KAM_CPS_RATES=${KAM_CPS_RATES:-"$CPS_RATES 500 600 800 1000 1200"}
 	KAM_CPS_SECS=${KAM_CPS_SECS:-$CPS_SECS}
@@ -137,12 +140,16 @@ print("# %s run %d: %5d/s %2d s  %s  achieved %s/s, ok %s, failed %s, "
 sys.exit(0 if s["pass"] else 1)' "$T_DIR/$tag.step" >&2
 }
 
-# reg_search RUN: the ramp on TARGET, up to the first failing step
+# reg_search RUN: the ramp on TARGET, up to the first failing step; a
+# step is shortened to register each phone once at most
 reg_search()
 {
 	REG_OFF=0
 	for rate in $REG_RATES; do
-		reg_step "$1" "$rate" "$REG_SECS" || break
+		secs=$((REG_USERS / rate))
+		[ $secs -gt "$REG_SECS" ] && secs=$REG_SECS
+		[ $secs -lt 1 ] && secs=1
+		reg_step "$1" "$rate" "$secs" || break
 		sleep 1
 	done
 }
@@ -206,7 +213,7 @@ kam_start()
 	kamailio -f "$KAM_CFG" -DD -E -l "udp:127.0.0.1:$KAM_PORT" \
 		-A "DBURL=\"sqlite:///$kd/kamailio.db\"" \
 		-A "ROUTE_LUA=\"$BENCH/kamailio/route.lua\"" \
-		-P "$kd/kamailio.pid" -Y "$kd" -w "$kd" -m 128 -M 16 \
+		-P "$kd/kamailio.pid" -Y "$kd" -w "$kd" -m 1024 -M 16 \
 		>"$kd/kamailio.log" 2>&1 &
 	KAM_PID=$!
 	EXTRA_PIDS="$EXTRA_PIDS $KAM_PID"
