@@ -21,10 +21,9 @@
 #    the transactions of 1000 calls/s exhaust it and tm answers 500),
 #    the same 10,000 subscribers and 2000; then the call-rate ramp of
 #    run (cps_step, sipp/uac.xml -> Kamailio -> sipp/uas.xml registered
-#    as 2000) on it.  Kamailio's CPU
-#    is the sum over all its processes, its memory the sum of their PSS
-#    (its shared memory counted once).  report_register.py gives the
-#    pbxd/Kamailio ratios.
+#    as 2000) on it.  Kamailio's CPU is the sum over all its processes,
+#    its memory the sum of their PSS (its shared memory counted once).
+#    report_register.py gives the pbxd/Kamailio ratios.
 #
 # Environment: REG_RATES, REG_SECS, REG_REPEAT, KAM_CPS_RATES,
 # KAM_CPS_SECS override the plan; PEERS (e.g. "kamailio").
