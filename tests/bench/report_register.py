@@ -62,7 +62,8 @@ def at_rate(steps, kind, rate, field, med):
                 if s["kind"] == kind and s["rate"] == rate])
 
 
-def ramp_rows(steps, kind, who, unit, med, fmt, cpu, mem, mem_name):
+def ramp_rows(steps, kind, who, unit, med, fmt, cpu, mem, mem_name,
+              extra=""):
     """Rows of one ramp: the median highest passing step, the CPU and
     memory at it, the first failing steps; and its summary."""
     best = search(steps, kind, "rate")
@@ -93,7 +94,7 @@ def ramp_rows(steps, kind, who, unit, med, fmt, cpu, mem, mem_name):
                          fmt(at_rate(steps, kind, rate, "setup_ms", med),
                              2),
                          fmt(at_rate(steps, kind, rate, "uac_cpu", med),
-                             0))))
+                             0)) + extra))
     fails = [s for s in steps if s["kind"] == kind and not s["pass"]]
     if fails:
         rows.append(("%s: first failing step" % who, ", ".join(
@@ -161,7 +162,8 @@ def report(steps, res, med, fmt):
                              "registrations", med, fmt, "cpu", "mem_kb",
                              "PSS")
     c_rows, kcps = ramp_rows(steps, "kamailio_cps", "%s call rate" % who,
-                             "calls", med, fmt, "cpu", "mem_kb", "PSS")
+                             "calls", med, fmt, "cpu", "mem_kb", "PSS",
+                             "; the callee waits 10 ms before its 200")
     rows += k_rows + c_rows
     kam = {"version": ver[0] if ver else None, "register": kreg,
            "cps": kcps}
