@@ -140,9 +140,13 @@ test: install-deps
 	$(MAKE) tests-build
 	./tests/run
 
+# make bench PEERS=kamailio: Kamailio measured side by side (its Debian
+# packages are installed first)
 bench: install-deps
+	@case " $(PEERS) " in *kamailio*) ./scripts/install-deps --bench;; esac
 	$(MAKE) all $(BUILD)/bench/media_bench $(BENCH_TOOLS)
-	@if [ -x tests/bench/run ]; then ./tests/bench/run; else \
+	@if [ -x tests/bench/run ]; then \
+		PEERS="$(PEERS)" ./tests/bench/run; else \
 		echo "no benchmarks yet: they come with the calls issue"; \
 		exit 1; fi
 
