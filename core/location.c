@@ -5,9 +5,9 @@
  * table, so a restart finds them again
  * with their remaining expiry.  The table is written behind: changes are
  * queued (dirty bindings, removed keys) and written in one transaction
- * LOC_FLUSH_MS later, and at stop.  A REGISTER so costs no commit (an
- * fsync with synchronous=FULL) on the main loop: at hundreds of
- * registrations a second, one commit carries them all.  A crash loses
+ * LOC_FLUSH_MS later, and at stop.  A REGISTER so costs no commit of
+ * its own on the main loop: at thousands of registrations a second, one
+ * commit carries a few hundred.  A crash loses
  * at most the last LOC_FLUSH_MS of changes; phones register again.
  *
  * Expiry is one sweep a second over all bindings, not a timer each:

@@ -125,6 +125,13 @@ int pbx_db_migrate(const char *owner, const char *const *stepv,
 /* Runs one SQL statement with no result rows; returns 0 or EIO. */
 int pbx_db_exec(const char *sql);
 
+/* Commits are synchronous=NORMAL (WAL): they survive pbxd crashing, and
+ * cost no fsync; a power cut may lose the last ones.  Between
+ * pbx_db_durable(true) and pbx_db_durable(false) commits are on disk when
+ * COMMIT returns (synchronous=FULL): for what a caller is told is saved.
+ * Not inside a transaction. */
+int pbx_db_durable(bool on);
+
 
 /* ---- SIP and registrations (core/sip.c, core/location.c) ------------- */
 

@@ -345,9 +345,14 @@ int vm_msg_store(const char *box, const char *caller,
 	m.duration_ms = duration_ms;
 	m.folder = VM_NEW;
 
-	err = pbx_db_exec("BEGIN IMMEDIATE");
-	if (err)
+	/* the commit is on disk before the caller hears "saved" */
+	err = pbx_db_durable(true);
+	if (!err)
+		err = pbx_db_exec("BEGIN IMMEDIATE");
+	if (err) {
+		(void)pbx_db_durable(false);
 		return err;
+	}
 
 	err = row_insert(&m, &m.id);
 	if (!err)
@@ -357,8 +362,10 @@ int vm_msg_store(const char *box, const char *caller,
 		if (err)
 			(void)rename(m.path, tmp_path);
 	}
-	if (err) {
+	if (err)
 		(void)pbx_db_exec("ROLLBACK");
+	(void)pbx_db_durable(false);
+	if (err) {
 		pbx_log(PBX_LOG_ERROR, "voicemail: %s: cannot store message "
 			"from %s (%m); the recording stays in %s", box,
 			caller, err, tmp_path);
