@@ -562,7 +562,7 @@ int pbx_call_new_inbound(const struct sip_msg *msg, const char *user)
 	if (!err && user && *user)
 		err = str_dup(&c->user, user);
 	if (!err)
-		err = pbx_media_alloc(&c->media, &c->laddr);
+		err = pbx_media_alloc_lazy(&c->media, &c->laddr);
 	if (!err)
 		pbx_call_dtmf_attach(c);
 	if (err) {
