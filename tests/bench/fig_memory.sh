@@ -12,7 +12,11 @@
 # b) Parked calls: PARK_CALLS callers (sipp/park.xml) dial parkN; the
 #    dialplan sleeps in call:sleep without answering (183 only), and the
 #    callers CANCEL once the plateau is measured.  KiB per call and the
-#    total RSS at the plateau, then the RSS after as in a).
+#    total RSS at the plateau, then the RSS after as in a).  Parked, not
+#    answered: a call waiting in the dialplan (queue, IVR wait) before
+#    it is answered or dialled on: no SDP answer, no RTP port yet.
+# Each call is held twice its ramp (at the nominal rate) + 15 s: on 2
+# shared cores SIPp may set them up at half the rate asked for.
 #
 # Environment: MEM_CALLS, PARK_CALLS, MEM_RATE, PARK_RATE (calls/s),
 # MEM_EXPIRE (s after the last call before the RSS after).  QUICK: 100
@@ -29,7 +33,7 @@ else
 	MEM_EXPIRE=${MEM_EXPIRE:-35}
 fi
 MEM_RATE=${MEM_RATE:-200}
-PARK_RATE=${PARK_RATE:-500}
+PARK_RATE=${PARK_RATE:-300}
 # rtp_ports for the parked calls: pbxd takes a port pair for each call
 # it accepts (it has the caller's offer); the default range has 5,000
 MEM_RTP_PORTS=${MEM_RTP_PORTS:-10000-39999}
@@ -88,8 +92,7 @@ mem_step()
 {
 	ms_kind=$1 ms_run=$2 ms_n=$3 ms_rate=$4 ms_before=$7
 	ms_tag=$1$2
-	ms_ramp=$(( (ms_n + ms_rate - 1) / ms_rate ))
-	up=$(mem_up "$ms_n" $((ms_ramp + 15)))
+	up=$(mem_up "$ms_n" "$ms_hold")
 	plateau=$(mem_plateau)
 	t_pl=$(now_ms)
 	mem_wait_uac "$ms_life"
@@ -157,8 +160,8 @@ mem_run=1
 while [ $mem_run -le "$REPEAT" ]; do
 	# a) anchored calls, held until the plateau is taken
 	ms_ramp=$(( (MEM_CALLS + MEM_RATE - 1) / MEM_RATE ))
-	ms_hold=$(( ms_ramp + 15 ))
-	ms_life=$(( ms_hold + ms_ramp + 40 ))
+	ms_hold=$(( 2 * ms_ramp + 15 ))
+	ms_life=$(( ms_hold + 2 * ms_ramp + 40 ))
 	bench_pbx "memh$mem_run" "$UAS_PLAIN" $((ms_life + MEM_EXPIRE + 60))
 	sleep 1
 	mem_before=$(rss_kb "$PBX_PID")
@@ -168,19 +171,20 @@ while [ $mem_run -le "$REPEAT" ]; do
 		"$mem_before"
 	bench_pbx_stop
 
-	# b) parked calls: the callers CANCEL after ramp + 15 s; the script
-	#    would give up (480) after that + 60 s
+	# b) parked calls: the callers CANCEL after twice the ramp + 15 s
+	#    (on 2 shared cores SIPp may set them up at half PARK_RATE); the
+	#    script would give up (480) 60 s after the last CANCEL
 	ms_ramp=$(( (PARK_CALLS + PARK_RATE - 1) / PARK_RATE ))
-	ms_hold=$(( ms_ramp + 15 ))
-	ms_life=$(( ms_hold + ms_ramp + 40 ))
+	ms_hold=$(( 2 * ms_ramp + 15 ))
+	ms_life=$(( ms_hold + 2 * ms_ramp + 40 ))
 	PBX_PORT="" PBX_DATA=$T_DIR/memp$mem_run
 	pbx_start -o dialplan="$BENCH/dialplan.lua" -o log_level=warn \
 		-o rtp_ports="$MEM_RTP_PORTS" || die "pbxd does not start"
 	sleep 1
 	mem_before=$(rss_kb "$PBX_PID")
-	mem_uac "memory_park$mem_run" "$BENCH/sipp/park.xml" \
-		"park$((ms_hold + ms_ramp + 60))" "$PARK_RATE" "$PARK_CALLS" \
-		$((ms_hold * 1000)) "$ms_life"
+	ms_park=park$((ms_hold + 2 * ms_ramp + 60))
+	mem_uac "memory_park$mem_run" "$BENCH/sipp/park.xml" "$ms_park" \
+		"$PARK_RATE" "$PARK_CALLS" $((ms_hold * 1000)) "$ms_life"
 	mem_step memory_park "$mem_run" "$PARK_CALLS" "$PARK_RATE" "" "" \
 		"$mem_before"
 	bench_pbx_stop          # (the callee of a) is gone already
