@@ -20,8 +20,9 @@
 #
 # Environment: MEM_CALLS, PARK_CALLS, MEM_RATE, PARK_RATE (calls/s),
 # MEM_EXPIRE (s after the last call before the RSS after).  QUICK: 100
-# and 500 calls, 10 s of expiry; full: 1,000 and 10,000, 35 s, REPEAT
-# runs.  Steps: kind "memory_held" and "memory_park".
+# and 500 calls, 8 s; full: 1,000 and 10,000, 45 s (pbxd trims its heap
+# 40 s after the last call), REPEAT runs.  Steps: kind "memory_held" and
+# "memory_park".
 
 if [ -n "$QUICK" ]; then
 	MEM_CALLS=${MEM_CALLS:-100}
@@ -30,7 +31,7 @@ if [ -n "$QUICK" ]; then
 else
 	MEM_CALLS=${MEM_CALLS:-1000}
 	PARK_CALLS=${PARK_CALLS:-10000}
-	MEM_EXPIRE=${MEM_EXPIRE:-35}
+	MEM_EXPIRE=${MEM_EXPIRE:-45}
 fi
 MEM_RATE=${MEM_RATE:-200}
 PARK_RATE=${PARK_RATE:-300}
@@ -114,13 +115,14 @@ r = {"kind": k, "run": int(run), "calls": n, "up": up,
      "per_call_kb": round((p - b) / up, 2) if up else None,
      "after_pct": round(100.0 * (a - b) / b, 1) if b else None,
      "stuck": int(left), "hangup_s": float(hang),
+     "expire_s": int(sys.argv[11]),
      "sipp_ok": s["ok"], "sipp_failed": s["failed"],
      "causes": s["causes"]}
 r["leak_ok"] = r["after_pct"] is not None and r["after_pct"] <= 5.0
 print(json.dumps(r))' "$ms_kind" "$ms_run" "$ms_n" "$up" "$ms_before" \
 		"$plateau" "$after" "$left" \
 		"$(( (t_end - t_pl) / 1000 ))" "$T_DIR/$ms_tag.json" \
-		>"$T_DIR/$ms_tag.step"
+		"$MEM_EXPIRE" >"$T_DIR/$ms_tag.step"
 	cat "$T_DIR/$ms_tag.step" >>"$STEPS"
 	python3 -c '
 import json, sys
