@@ -9,9 +9,18 @@
 #include <string.h>
 #include <time.h>
 #include <sys/time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <re.h>
 #include "core.h"
 #include "call.h"
+
+
+/* when idle (no call), free heap goes back to the OS once the last
+ * calls' INVITE transactions have ended (timer I: 5 s), and again once
+ * the rest have (timers H, J: 32 s) */
+static const uint64_t trim_ms[] = {6000, 34000};
 
 
 static struct pbx_calls *calls(void)
@@ -48,14 +57,37 @@ static void var_destructor(void *arg)
 }
 
 
+/* glibc gives back only the top of its heap by itself: a call's long
+ * lived blocks (SIP transactions, the next calls) pin the pages that a
+ * peak of calls freed below them, so pbxd would stay at its peak RSS.
+ * Once idle, those free pages go back to the OS. */
+static void trim_h(void *arg)
+{
+	struct pbx_calls *cs = arg;
+
+	if (!list_isempty(&cs->list))
+		return;
+#ifdef __GLIBC__
+	(void)malloc_trim(0);
+#endif
+	if (++cs->trims < ARRAY_SIZE(trim_ms))
+		tmr_start(&cs->tmr_trim, trim_ms[cs->trims], trim_h, cs);
+}
+
+
 static void call_destructor(void *arg)
 {
 	struct pbx_call *c = arg;
+	struct pbx_calls *cs = calls();
 
 	tmr_cancel(&c->tmr_reap);
 	tmr_cancel(&c->tmr_dtmf);
 	pbx_call_op_cancel(c);
 	list_unlink(&c->le);
+	if (cs && list_isempty(&cs->list)) {
+		cs->trims = 0;
+		tmr_start(&cs->tmr_trim, trim_ms[0], trim_h, cs);
+	}
 	c->sess = mem_deref(c->sess);
 	mem_deref(c->media);
 	mem_deref(c->script);
@@ -530,7 +562,7 @@ int pbx_call_new_inbound(const struct sip_msg *msg, const char *user)
 	if (!err && user && *user)
 		err = str_dup(&c->user, user);
 	if (!err)
-		err = pbx_media_alloc(&c->media, &c->laddr);
+		err = pbx_media_alloc_lazy(&c->media, &c->laddr);
 	if (!err)
 		pbx_call_dtmf_attach(c);
 	if (err) {
@@ -651,6 +683,7 @@ static void calls_destructor(void *arg)
 		c->script = mem_deref(c->script);
 		mem_deref(c);
 	}
+	tmr_cancel(&cs->tmr_trim);
 	mem_deref(cs->sock);
 }
 
@@ -669,6 +702,7 @@ int pbx_calls_start(void)
 		return ENOMEM;
 
 	list_init(&cs->list);
+	tmr_init(&cs->tmr_trim);
 	err = sipsess_listen(&cs->sock, pbx_sip(), 1024, conn_h, cs);
 	if (err) {
 		mem_deref(cs);

@@ -7,6 +7,8 @@
 struct pbx_calls {
 	struct sipsess_sock *sock;    /* owned: INVITEs and dialogs      */
 	struct list list;             /* struct pbx_call, by start       */
+	struct tmr tmr_trim;          /* idle: free heap back to the OS  */
+	unsigned trims;               /* done since the last call ended  */
 };
 
 struct call_var {

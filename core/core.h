@@ -253,6 +253,10 @@ unsigned pbx_media_count(void);
 
 /* laddr: our address as the peer sees it (goes into SDP c=). */
 int pbx_media_alloc(struct pbx_media **mp, const struct sa *laddr);
+/* The same with no RTP port pair yet: it is bound when our first SDP
+ * (offer or answer) is made, so that a call that never gets that far
+ * (a caller waiting in the dialplan) holds no sockets. */
+int pbx_media_alloc_lazy(struct pbx_media **mp, const struct sa *laddr);
 /* Our offer.  codecs: comma-separated names in order of preference
  * ("PCMU,PCMA"); NULL offers everything we have.  telephone-event is
  * always added. */

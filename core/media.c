@@ -198,14 +198,14 @@ static int pair_bind(struct pbx_media *m, const struct sa *any,
 
 /* Tries each pair not ours once, from the cursor on.  EADDRINUSE only
  * when every pair is taken; other bind errors (EMFILE, EACCES) at once. */
-static int ports_alloc(struct pbx_media *m, const struct sa *laddr)
+static int ports_alloc(struct pbx_media *m)
 {
 	struct pbx_mediactx *ctx = m->ctx;
 	struct sa any;
 	uint32_t n;
 	int err;
 
-	sa_init(&any, sa_af(laddr));
+	sa_init(&any, m->af);
 
 	for (n = 0; n < ctx->pairc; n++) {
 		uint32_t i = ctx->cursor;
@@ -255,7 +255,28 @@ static void media_destructor(void *arg)
 }
 
 
-int pbx_media_alloc(struct pbx_media **mp, const struct sa *laddr)
+int pbx_media_ports(struct pbx_media *m)
+{
+	int err;
+
+	if (!m)
+		return EINVAL;
+	if (m->rtp)
+		return 0;
+
+	err = ports_alloc(m);
+	if (err)
+		return err;
+	++m->ctx->count;
+	if (m->sm)
+		sdp_media_set_lport(m->sm, m->port);
+
+	return 0;
+}
+
+
+static int media_alloc(struct pbx_media **mp, const struct sa *laddr,
+		       bool lazy)
 {
 	struct pbx_media *m;
 	int err;
@@ -275,25 +296,31 @@ int pbx_media_alloc(struct pbx_media **mp, const struct sa *laddr)
 	m->tx.ssrc = rand_u32();
 	m->tx.seq = rand_u16();
 	m->tx.ts = rand_u32();
+	m->af = sa_af(laddr);
 
 	err = pbx_dtmf_rx_alloc(&m->dtmf_rx);
-	if (err)
-		goto out;
-
-	err = ports_alloc(m, laddr);
-	if (err)
-		goto out;
-	++m->ctx->count;
-
-	err = pbx_media_sdp_init(m, laddr);
-
- out:
+	if (!err && !lazy)
+		err = pbx_media_ports(m);
+	if (!err)
+		err = pbx_media_sdp_init(m, laddr);
 	if (err)
 		mem_deref(m);
 	else
 		*mp = m;
 
 	return err;
+}
+
+
+int pbx_media_alloc(struct pbx_media **mp, const struct sa *laddr)
+{
+	return media_alloc(mp, laddr, false);
+}
+
+
+int pbx_media_alloc_lazy(struct pbx_media **mp, const struct sa *laddr)
+{
+	return media_alloc(mp, laddr, true);
 }
 
 

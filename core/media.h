@@ -78,7 +78,8 @@ struct pbx_media {
 	struct udp_sock *rtp;         /* owned: the even port             */
 	struct udp_sock *rtcp;        /* owned: port + 1 (RTCP dropped)   */
 	uint32_t pair;                /* index of the port pair in ctx    */
-	uint16_t port;                /* RTP port                         */
+	uint16_t port;                /* RTP port, 0: none yet            */
+	int af;                       /* address family of the ports      */
 
 	/* SDP (sdp.c) */
 	struct sdp_session *sdp;      /* owned                            */
@@ -140,6 +141,8 @@ bool pbx_media_dir_send(enum pbx_media_dir dir);
 
 /* sdp.c */
 int pbx_media_sdp_init(struct pbx_media *m, const struct sa *laddr);
+/* Binds m's port pair if it has none yet (before our SDP goes out). */
+int pbx_media_ports(struct pbx_media *m);
 
 /* sdp_srtp.c */
 int pbx_media_sdp_line(struct pbx_media *m, const struct sa *laddr,

@@ -270,7 +270,9 @@ int pbx_media_offer(struct pbx_media *m, const char *codecs,
 	if (!m || !sdpp)
 		return EINVAL;
 
-	err = fmts_build(m, codecs);
+	err = pbx_media_ports(m);
+	if (!err)
+		err = fmts_build(m, codecs);
 	if (!err)
 		err = pbx_media_sdes_offer(m);
 	if (err)
@@ -508,6 +510,8 @@ int pbx_media_remote(struct pbx_media *m, struct mbuf *sdp, bool offer,
 		err = fmts_answer(m, &r);
 		if (!err)
 			err = pbx_media_sdes_answer(m, &peer, srtp);
+		if (!err && answerp)
+			err = pbx_media_ports(m);
 		if (!err && answerp) {
 			sdp_media_set_ldir(m->sm, dir_to_sdp(ldir));
 			err = sdp_encode(answerp, m->sdp, false);

@@ -116,6 +116,36 @@ static void test_ports(void **state)
 }
 
 
+/* A lazy leg binds its pair with its first SDP: its port is there. */
+static void test_ports_lazy(void **state)
+{
+	struct pbx_media *m = NULL;
+	struct mbuf *sdp = NULL;
+	struct sa laddr;
+	char port[16], *str = NULL;
+	(void)state;
+
+	sa_set_str(&laddr, "127.0.0.1", 0);
+	assert_int_equal(pbx_media_alloc_lazy(&m, &laddr), 0);
+	assert_int_equal(pbx_media_port(m), 0);
+	assert_int_equal(pbx_media_count(), 0);
+
+	assert_int_equal(pbx_media_offer(m, "PCMU", &sdp), 0);
+	assert_in_range(pbx_media_port(m), 30000, 30008);
+	assert_false(port_free(pbx_media_port(m)));
+	assert_int_equal(pbx_media_count(), 1);
+	re_snprintf(port, sizeof(port), "m=audio %u ", pbx_media_port(m));
+	sdp->pos = 0;
+	assert_int_equal(mbuf_strdup(sdp, &str, sdp->end), 0);
+	assert_non_null(strstr(str, port));
+
+	mem_deref(str);
+	mem_deref(sdp);
+	mem_deref(m);
+	assert_int_equal(pbx_media_count(), 0);
+}
+
+
 /* Ports other programs hold are skipped, whether RTP or RTCP. */
 static void test_ports_crowded(void **state)
 {
@@ -309,6 +339,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_conf, teardown),
 		cmocka_unit_test_teardown(test_ports, teardown),
+		cmocka_unit_test_teardown(test_ports_lazy, teardown),
 		cmocka_unit_test_teardown(test_ports_crowded, teardown),
 		cmocka_unit_test_teardown(test_lost, teardown),
 		cmocka_unit_test_teardown(test_timeout, teardown),
