@@ -19,9 +19,9 @@
 # shared cores SIPp may set them up at half the rate asked for.
 #
 # Environment: MEM_CALLS, PARK_CALLS, MEM_RATE, PARK_RATE (calls/s),
-# MEM_EXPIRE (s after the last call before the RSS after).  QUICK: 100
-# and 500 calls, 8 s; full: 1,000 and 10,000, 45 s (pbxd trims its heap
-# 40 s after the last call), REPEAT runs.  Steps: kind "memory_held" and
+# MEM_EXPIRE (s after the last call before the RSS after), MEM_REPEAT
+# (runs, 1).  QUICK: 100 and 500 calls, 8 s; full: 1,000 and 10,000,
+# 45 s (pbxd trims its heap 40 s after the last call).  Steps: kind "memory_held" and
 # "memory_park".
 
 if [ -n "$QUICK" ]; then
@@ -34,6 +34,9 @@ else
 	MEM_EXPIRE=${MEM_EXPIRE:-45}
 fi
 MEM_RATE=${MEM_RATE:-200}
+# one run: these are readings at a set size, not searches for a limit,
+# and a full run takes 4-5 minutes (MEM_REPEAT to repeat them)
+MEM_REPEAT=${MEM_REPEAT:-1}
 PARK_RATE=${PARK_RATE:-300}
 # rtp_ports for the parked calls: pbxd takes a port pair for each call
 # it accepts (it has the caller's offer); the default range has 5,000
@@ -157,9 +160,9 @@ mem_uac()
 }
 
 say "memory: $MEM_CALLS anchored calls, $PARK_CALLS parked calls," \
-	"$REPEAT run(s)"
+	"$MEM_REPEAT run(s)"
 mem_run=1
-while [ $mem_run -le "$REPEAT" ]; do
+while [ $mem_run -le "$MEM_REPEAT" ]; do
 	# a) anchored calls, held until the plateau is taken
 	ms_ramp=$(( (MEM_CALLS + MEM_RATE - 1) / MEM_RATE ))
 	ms_hold=$(( 2 * ms_ramp + 15 ))
