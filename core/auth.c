@@ -159,7 +159,15 @@ static int challenge(const struct sip_msg *msg, bool proxy, bool stale)
 				  stale ? ", stale=true" : "");
 	}
 
-	if (!err)
+	/* a REGISTER's challenge statelessly, as the registrar answers
+	 * (registrar.c); others in a transaction (an INVITE's 401 waits
+	 * for its ACK) */
+	if (!err && !pl_strcmp(&msg->met, "REGISTER"))
+		err = sip_replyf(pbx_sip(), msg, proxy ? 407 : 401, proxy ?
+				 "Proxy Authentication Required" :
+				 "Unauthorized", "%bContent-Length: 0\r\n\r\n",
+				 mb->buf, mb->end);
+	else if (!err)
 		err = sip_treplyf(NULL, NULL, pbx_sip(), msg, false,
 				  proxy ? 407 : 401, proxy ?
 				  "Proxy Authentication Required" :
