@@ -215,6 +215,15 @@ bool pbx_auth_banned(const struct sa *src);
 int pbx_registrar_start(void);
 void pbx_registrar_stop(void);
 
+/* REGISTERs answered 200 in the last 32 s (reg_answered.c), so that a
+ * retransmission gets its 200 again. */
+struct pbx_reg_answered;
+int pbx_reg_answered_alloc(struct pbx_reg_answered **rap);
+void pbx_reg_answered_add(struct pbx_reg_answered *ra,
+			  const struct sip_msg *msg, const char *ext);
+const char *pbx_reg_answered_find(struct pbx_reg_answered *ra,
+				  const struct sip_msg *msg);
+
 
 /* ---- media of one leg (media.c, sdp.c) --------------------------------
  *

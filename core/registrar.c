@@ -2,8 +2,9 @@
  * SPDX-License-Identifier: BSD-3-Clause
  *
  * Answers are sent statelessly (sip_reply), as registrars commonly do: a
- * retransmitted REGISTER is simply handled again (same Call-ID and CSeq:
- * the binding is left as it is, and the 200 lists it again).  A server
+ * REGISTER retransmitted after its 200 is known by reg_answered.c and
+ * gets a 200 listing the bindings again; before that it is simply
+ * handled again (a new challenge, or the same binding).  A server
  * transaction would keep the request, its answer and a 32 s timer per
  * REGISTER: at 5,000 registrations a second 400 MB, and a timer list
  * that every other timer start of libre walks.
@@ -21,6 +22,7 @@ enum {
 
 struct pbx_registrar {
 	struct sip_lsnr *lsnr;    /* owned */
+	struct pbx_reg_answered *answered;  /* owned: for retransmissions */
 	uint32_t min_expires;     /* seconds */
 	uint32_t max_expires;
 	uint32_t def_expires;
@@ -245,6 +247,7 @@ static void handle(struct pbx_registrar *r, const struct sip_msg *msg)
 {
 	struct reg_req rq;
 	char ext[64];
+	const char *answered;
 	struct sip *sip = pbx_sip();
 
 	if (!pbx_sip_is_local(&msg->uri.host, msg->uri.port)) {
@@ -271,6 +274,14 @@ static void handle(struct pbx_registrar *r, const struct sip_msg *msg)
 		return;
 	}
 
+	/* a retransmission of a REGISTER we answered 200: its nonce count
+	 * was used, so it is not authenticated again */
+	answered = pbx_reg_answered_find(r->answered, msg);
+	if (answered) {
+		reply_ok(msg, answered);
+		return;
+	}
+
 	/* authenticate before telling anything about the AOR */
 	if (pbx_auth_request(msg, false, ext, sizeof(ext)))
 		return;
@@ -294,6 +305,7 @@ static void handle(struct pbx_registrar *r, const struct sip_msg *msg)
 		return;
 
 	reply_ok(msg, ext);
+	pbx_reg_answered_add(r->answered, msg, ext);
 }
 
 
@@ -313,6 +325,7 @@ static void registrar_destructor(void *arg)
 	struct pbx_registrar *r = arg;
 
 	mem_deref(r->lsnr);
+	mem_deref(r->answered);
 }
 
 
@@ -343,6 +356,8 @@ int pbx_registrar_start(void)
 		     r->def_expires > r->max_expires))
 		err = pbx_conf_error("reg_default_expires", "not between "
 				     "reg_min_expires and reg_max_expires");
+	if (!err)
+		err = pbx_reg_answered_alloc(&r->answered);
 	if (!err)
 		err = sip_listen(&r->lsnr, pbx_sip(), true, request_h, r);
 	if (err) {

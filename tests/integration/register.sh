@@ -333,6 +333,16 @@ out=$(timeout 20 $REG udp 127.0.0.1 "$PBX_PORT" 1000 secret \
       99999999999999999999)
 check_eq "a huge Expires is lowered to reg_max_expires" 3600 \
 	"$(echo "$out" | sed -n 's/^granted: //p')"
+
+# REGISTER is answered statelessly: a retransmission is handled again and
+# gets its 200 with the one binding, not a second one
+n0=$(reg_of 1000 | grep -c .)
+out=$(SIPREG_RETRANS=1 timeout 20 $REG udp 127.0.0.1 "$PBX_PORT" 1000 \
+      secret 300)
+check_eq "a retransmitted REGISTER gets 200 again" "retransmission: 200" \
+	"$(echo "$out" | grep '^retransmission')"
+check_eq "... and makes no second binding" $((n0 + 1)) \
+	"$(reg_of 1000 | grep -c .)"
 check "pbxd stops cleanly" pbx_stop
 
 finish

@@ -3,7 +3,8 @@
 #
 # usage: python3 sipreg.py udp|tcp|tls HOST PORT USER PASSWORD [EXPIRES]
 # Prints the final status code (and the 200's Contact lines) and exits 0
-# when it is 200.  Used where SIPp lacks a transport (TLS in Debian's
+# when it is 200.  SIPREG_RETRANS=1: the REGISTER that got the 200 is
+# sent again as is, and the answer printed ("retransmission: 200").  Used where SIPp lacks a transport (TLS in Debian's
 # build) or a test needs full control of the Authorization header.
 import hashlib, os, random, socket, ssl, sys, time
 
@@ -65,7 +66,8 @@ def main():
                   lhost, lport, tp, expires))
         if auth:
             hdr += 'Authorization: %s\r\n' % auth
-        s.sendall((hdr + 'Content-Length: 0\r\n\r\n').encode())
+        sent = (hdr + 'Content-Length: 0\r\n\r\n').encode()
+        s.sendall(sent)
         try:
             data = s.recv(65536).decode(errors='replace')
         except socket.timeout:
@@ -86,6 +88,16 @@ def main():
                 print(l)
                 if mine in l and 'expires=' in l:
                     print('granted: ' + l.rsplit('expires=', 1)[1])
+        # SIPREG_RETRANS: send the last REGISTER again, byte for byte (a
+        # retransmission, as if the 200 had been lost)
+        if code == 200 and os.environ.get('SIPREG_RETRANS'):
+            s.sendall(sent)
+            try:
+                data = s.recv(65536).decode(errors='replace')
+            except socket.timeout:
+                print('retransmission: timeout')
+                return 1
+            print('retransmission: ' + data.split(' ', 2)[1])
         return 0 if code == 200 else 1
     return 1
 
