@@ -146,17 +146,11 @@ print("# %s run %d: %d/%d calls up, rss %d -> %d -> %d KiB, %s KiB a call, "
 # uac() but to CALLEE, with room for N open calls
 mem_uac()
 {
-	(cd "$T_DIR" && exec sipp 127.0.0.1:"$PBX_PORT" -sf "$2" -s "$3" \
+	sipp_bg "$1" 127.0.0.1:"$PBX_PORT" -sf "$2" -s "$3" \
 		-i 127.0.0.1 -p "$(free_port)" \
 		-mi 127.0.0.1 -mp "$(free_port)" \
 		-nostdin -r "$4" -m "$5" -l "$5" -d "$6" -timeout "$7s" \
-		-max_socket 100 \
-		-trace_stat -stf "$T_DIR/$1.csv" -fd 1 \
-		-trace_screen -screen_file "$T_DIR/$1.screen" \
-		-trace_err -error_file "$T_DIR/$1.err" \
-		>"$T_DIR/$1.log" 2>&1) &
-	UAC_PID=$!
-	EXTRA_PIDS="$EXTRA_PIDS $UAC_PID"
+		-max_socket 100
 }
 
 say "memory: $MEM_CALLS anchored calls, $PARK_CALLS parked calls," \

@@ -78,16 +78,10 @@ reg_step()
 	life=$((secs + 40))
 	reg_inf "$T_DIR/$tag.inf" "$REG_OFF" "$n"
 	REG_OFF=$(( (REG_OFF + n) % REG_USERS ))
-	(cd "$T_DIR" && exec sipp 127.0.0.1:"$TARGET_PORT" \
+	sipp_bg "$tag" 127.0.0.1:"$TARGET_PORT" \
 		-sf "$BENCH/sipp/register.xml" -inf "$T_DIR/$tag.inf" \
 		-i 127.0.0.1 -p "$(free_port)" -nostdin \
-		-r "$rate" -m "$n" -l $((rate * 3 + 50)) -timeout "${life}s" \
-		-trace_stat -stf "$T_DIR/$tag.csv" -fd 1 \
-		-trace_screen -screen_file "$T_DIR/$tag.screen" \
-		-trace_err -error_file "$T_DIR/$tag.err" \
-		>"$T_DIR/$tag.log" 2>&1) &
-	UAC_PID=$!
-	EXTRA_PIDS="$EXTRA_PIDS $UAC_PID"
+		-r "$rate" -m "$n" -l $((rate * 3 + 50)) -timeout "${life}s"
 	t_start=$(now_ms)
 	mem_max=0
 	s0="" s1=""

@@ -9,28 +9,11 @@
 #       one REGISTER step's record (stats.py sipp's figures merged in),
 #       whether it passed and why not: one JSON line.
 import json, sys
+from step_args import step_record
 
 
 def cmd_step(kind, *args):
-    s = {"kind": kind}
-    for a in args:                      # the files first: KEY=VALUE wins
-        if a.startswith("@"):
-            try:
-                with open(a[1:]) as f:
-                    s.update(json.loads(f.read().strip() or "{}"))
-            except (OSError, ValueError):
-                pass
-    for a in args:
-        if a.startswith("@"):
-            continue
-        k, _, v = a.partition("=")
-        try:
-            s[k] = int(v)
-        except ValueError:
-            try:
-                s[k] = float(v)
-            except ValueError:
-                s[k] = v if v != "" else None
+    s = step_record(kind, args)
     n = s["rate"] * s["secs"]
     why = []
     if s.get("created", 0) < n:

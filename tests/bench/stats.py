@@ -27,6 +27,7 @@
 #       reported by their tests/bench/report_*.py (report(steps, res,
 #       med, fmt) returns table rows (figure, value, unit, notes)).
 import json, os, statistics, sys
+from step_args import step_record
 
 
 def fnum(s):
@@ -204,25 +205,7 @@ def cmd_drops(pid):
 
 
 def cmd_step(kind, *args):
-    s = {"kind": kind}
-    for a in args:                      # the files first: KEY=VALUE wins
-        if a.startswith("@"):
-            try:
-                with open(a[1:]) as f:
-                    s.update(json.loads(f.read().strip() or "{}"))
-            except (OSError, ValueError):
-                pass
-    for a in args:
-        if a.startswith("@"):
-            continue
-        k, _, v = a.partition("=")
-        try:
-            s[k] = int(v)
-        except ValueError:
-            try:
-                s[k] = float(v)
-            except ValueError:
-                s[k] = v if v != "" else None
+    s = step_record(kind, args)
     why = []
     if s.get("stuck"):
         why.append("%d calls left in pbxd" % s["stuck"])

@@ -265,3 +265,38 @@ print(" ".join(c["id"] for c in json.load(sys.stdin)["data"]))'); do
 		ctl call hangup "$id" >/dev/null 2>&1
 	done
 }
+
+
+# ---- helpers of the voicemail tests ----------------------------------------
+
+db() { sqlite3 "$PBX_DATA/pbxd.db" "$@"; }
+vm_count() { json_get "$(ctl_json vm list "$1")" .data.length; }
+
+# vcall TAG TO SECONDS [mediaep actions]: FROM (1000) calls TO and stays
+# until pbxd hangs up (SIPp call_uac_wait.xml); its endpoint
+# (tools/mediaep.py) runs SECONDS and records TAG.wav; vwait TAG waits
+# for both
+vcall()
+{
+	v_tag=$1 v_to=$2 v_secs=$3
+	shift 3
+	v_port=$(free_port)
+	python3 "$ROOT/tests/integration/tools/mediaep.py" \
+		--bind "127.0.0.1:$v_port" --peer auto --codec pcmu \
+		--seconds "$v_secs" --record "$T_DIR/$v_tag.wav" \
+		"$@" >"$T_DIR/$v_tag.json" 2>"$T_DIR/$v_tag.err" &
+	v_ep=$!
+	EXTRA_PIDS="$EXTRA_PIDS $v_ep"
+	SIPP_SECS=$((v_secs + 15)) sipp_start "$v_tag" call_uac_wait.xml \
+		-s "$v_to" -au "${FROM:-1000}" -ap secret \
+		-key from "${FROM:-1000}" -key mport "$v_port" -key pts 0
+}
+
+vwait()
+{
+	wait "$v_ep" 2>/dev/null
+	sipp_wait "$1"
+}
+
+show() { diag "$1: $(head -c 1500 "$T_DIR/$1.json" "$T_DIR/$1.err" \
+	2>/dev/null)"; }
