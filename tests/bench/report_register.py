@@ -9,22 +9,12 @@
 #       one REGISTER step's record (stats.py sipp's figures merged in),
 #       whether it passed and why not: one JSON line.
 import json, sys
-from step_args import step_record
+from step_args import rate_why, step_record
 
 
 def cmd_step(kind, *args):
     s = step_record(kind, args)
-    n = s["rate"] * s["secs"]
-    why = []
-    if s.get("created", 0) < n:
-        why.append("only %d of %d created" % (s.get("created", 0), n))
-    if s.get("failed", 0) >= 0.001 * n:
-        why.append("%d failed (%s)" % (s.get("failed", 0), ", ".join(
-            "%s %d" % kv for kv in sorted(s.get("causes", {}).items()))))
-    if s.get("achieved", 0) < 0.95 * s["rate"]:
-        why.append("achieved %.1f/s" % s.get("achieved", 0))
-    if s.get("retrans", 0) > 0.01 * n:
-        why.append("%d retransmissions" % s.get("retrans", 0))
+    why = rate_why(s, s["rate"] * s["secs"], "")
     s["pass"] = not why
     s["why"] = "; ".join(why)
     print(json.dumps(s, sort_keys=True))

@@ -27,7 +27,7 @@
 #       reported by their tests/bench/report_*.py (report(steps, res,
 #       med, fmt) returns table rows (figure, value, unit, notes)).
 import json, os, statistics, sys
-from step_args import step_record
+from step_args import rate_why, step_record
 
 
 def fnum(s):
@@ -210,17 +210,7 @@ def cmd_step(kind, *args):
     if s.get("stuck"):
         why.append("%d calls left in pbxd" % s["stuck"])
     if kind in ("cps", "sustain"):
-        n = s["rate"] * s["secs"]
-        if s.get("created", 0) < n:
-            why.append("only %d of %d calls created" % (s.get("created", 0),
-                                                       n))
-        if s.get("failed", 0) >= 0.001 * n:
-            why.append("%d failed (%s)" % (s.get("failed", 0), ", ".join(
-                "%s %d" % kv for kv in sorted(s.get("causes", {}).items()))))
-        if s.get("achieved", 0) < 0.95 * s["rate"]:
-            why.append("achieved %.1f/s" % s.get("achieved", 0))
-        if s.get("retrans", 0) > 0.01 * n:
-            why.append("%d retransmissions" % s.get("retrans", 0))
+        why += rate_why(s, s["rate"] * s["secs"], "calls ")
     else:
         n = s["calls"] or 1
         if s.get("up", 0) < n or s.get("calls_both", 0) < n:

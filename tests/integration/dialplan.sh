@@ -9,10 +9,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-VG_LOG=$T_DIR/valgrind.log
-PBX_WRAP="valgrind --error-exitcode=99 --leak-check=full \
---errors-for-leak-kinds=definite --show-leak-kinds=definite \
---log-file=$VG_LOG"
+valgrind_wrap
 DP=$T_DIR/dialplan.lua
 cp "$ROOT/scripts/dialplan.lua" "$DP"
 

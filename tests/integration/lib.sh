@@ -79,8 +79,18 @@ free_port()
 	done
 }
 
-# valgrind_check: after pbx_stop of a pbxd run with PBX_WRAP=valgrind
-# ... --log-file=$VG_LOG: no memory errors, no definite leaks
+# valgrind_wrap: the next pbx_start runs pbxd under valgrind (memory
+# errors and definite leaks), its report in VG_LOG
+valgrind_wrap()
+{
+	VG_LOG=$T_DIR/valgrind.log
+	PBX_WRAP="valgrind --error-exitcode=99 --leak-check=full \
+--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+--log-file=$VG_LOG"
+}
+
+# valgrind_check: after pbx_stop of a pbxd started after valgrind_wrap:
+# no memory errors, no definite leaks
 valgrind_check()
 {
 	if grep -q "ERROR SUMMARY: 0 errors" "$VG_LOG"; then

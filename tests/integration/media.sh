@@ -133,10 +133,7 @@ show() { diag "$1: $(cat "$T_DIR/$1.json" "$T_DIR/$1.err" 2>/dev/null \
 
 # media_valgrind.sh runs all of this with pbxd under valgrind
 if [ -n "$MEDIA_VALGRIND" ]; then
-	VG_LOG=$T_DIR/valgrind.log
-	PBX_WRAP="valgrind --error-exitcode=99 --leak-check=full \
---errors-for-leak-kinds=definite --show-leak-kinds=definite \
---log-file=$VG_LOG"
+	valgrind_wrap
 fi
 
 "$ROOT/scripts/make-cert" "$T_DIR/pbxd.pem" pbx.test >/dev/null

@@ -4,10 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 REG="python3 $ROOT/tests/integration/tools/sipreg.py"
-VG_LOG=$T_DIR/valgrind.log
-PBX_WRAP="valgrind --error-exitcode=99 --leak-check=full \
---errors-for-leak-kinds=definite --show-leak-kinds=definite \
---log-file=$VG_LOG"
+valgrind_wrap
 
 check "pbxd starts under valgrind" pbx_start -o module=natping \
 	-o auth_algorithms=SHA-256,MD5

@@ -20,10 +20,7 @@ TOOLS=$ROOT/tests/integration/tools
 SCEN=$ROOT/tests/integration/sipp
 
 if [ -n "$VM_VALGRIND" ]; then
-	VG_LOG=$T_DIR/valgrind.log
-	PBX_WRAP="valgrind --error-exitcode=99 --leak-check=full \
---errors-for-leak-kinds=definite --show-leak-kinds=definite \
---log-file=$VG_LOG"
+	valgrind_wrap
 fi
 
 # voicemail_sendmail names no program: e-mail is off, said once, and no

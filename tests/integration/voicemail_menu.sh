@@ -50,10 +50,7 @@ chmod 755 "$T_DIR/sendmail"
 # VM_VALGRIND=1: pbxd under valgrind (by hand; the suite runs
 # voicemail_valgrind.sh)
 if [ -n "$VM_VALGRIND" ]; then
-	VG_LOG=$T_DIR/valgrind.log
-	PBX_WRAP="valgrind --error-exitcode=99 --leak-check=full \
---errors-for-leak-kinds=definite --show-leak-kinds=definite \
---log-file=$VG_LOG"
+	valgrind_wrap
 fi
 
 pbx_start -o sounds_dir="$ROOT/sounds" -o module=voicemail \
