@@ -248,7 +248,9 @@ static bool expired_h(struct le *le, void *arg)
 	struct pbx_binding *b = le->data;
 	const uint64_t *now = arg;
 
-	if (b->expires_at <= *now)
+	/* expires_at is in whole seconds: only once that second has passed
+	 * is the binding surely older than its expiry (never early) */
+	if (b->expires_at < *now)
 		binding_remove(b, "expired");
 
 	return false;
