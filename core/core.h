@@ -207,6 +207,7 @@ const char *pbx_sip_allow(void);
 /* True if host[:port] names us: the domain or one of our addresses
  * (port 0: any port). */
 bool pbx_sip_is_local(const struct pl *host, uint16_t port);
+int pbx_sip_rcvbuf_raise(const struct sa *laddr);
 
 int pbx_auth_start(void);
 void pbx_auth_stop(void);

@@ -97,6 +97,13 @@ static int transp_add(struct pbx_sipstack *s, enum sip_transp tp,
 		return err;
 	}
 
+	if (tp == SIP_TRANSP_UDP) {
+		int rb = pbx_sip_rcvbuf_raise(sa);
+
+		pbx_log(rb ? PBX_LOG_DEBUG : PBX_LOG_WARN,
+			"sip: receive buffer of udp %J: %d bytes", sa, rb);
+	}
+
 	la = mem_zalloc(sizeof(*la), NULL);
 	if (!la)
 		return ENOMEM;

@@ -91,6 +91,15 @@ md5hex() { printf '%s' "$1" | md5sum | cut -d' ' -f1; }
 pbx_start || { not_ok "pbxd starts"; finish; }
 ok "pbxd starts"
 
+# (o) the SIP UDP socket holds bursts: pbxd asks for 4 MiB of receive
+# buffer, the kernel grants up to net.core.rmem_max and reports twice that
+rmax=$(cat /proc/sys/net/core/rmem_max)
+[ "$rmax" -gt 4194304 ] && rmax=4194304
+rb=$(ss -uampn "sport = :$PBX_PORT" | grep -A1 "pid=$PBX_PID," |
+	sed -n 's/.*skmem:(.*,rb\([0-9]*\),.*/\1/p' | head -1)
+check_eq "SIP UDP receive buffer raised to net.core.rmem_max or 4 MiB" \
+	"$((2 * rmax))" "$rb"
+
 check "user add 1000" ctl_q user add 1000 --password secret
 check "user add 1001" ctl_q user add 1001 --password other
 check "user add 1002" ctl_q user add 1002 --password third
