@@ -209,6 +209,10 @@ const char *pbx_sip_allow(void);
 bool pbx_sip_is_local(const struct pl *host, uint16_t port);
 int pbx_sip_rcvbuf_raise(const struct sa *laddr);
 
+/* rand_pool.c */
+int pbx_rand_pool_start(void);
+void pbx_rand_pool_stop(void);
+
 int pbx_auth_start(void);
 void pbx_auth_stop(void);
 bool pbx_auth_banned(const struct sa *src);

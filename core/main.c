@@ -392,6 +392,9 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 
+	if (pbx_rand_pool_start())
+		fprintf(stderr, "pbxd: OpenSSL refused the random pool: "
+			"RAND_bytes() unbuffered\n");
 	tmr_init(&grace_tmr);
 	limits_raise();
 	pbx_log_libre_attach();
@@ -416,6 +419,7 @@ int main(int argc, char *argv[])
  out:
 	stop();
 	pbx_core_free();
+	pbx_rand_pool_stop();
 	libre_close();
 
 	return err ? 1 : 0;
