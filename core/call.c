@@ -17,6 +17,10 @@
 #include "call.h"
 
 
+enum {
+	CALL_HT_SIZE = 4096,       /* calls by id: 10,000 parked, ~2 a bucket */
+};
+
 /* when idle (no call), free heap goes back to the OS once the last
  * calls' INVITE transactions have ended (timer I: 5 s), and again once
  * the rest have (timers H, J: 32 s) */
@@ -84,6 +88,7 @@ static void call_destructor(void *arg)
 	tmr_cancel(&c->tmr_dtmf);
 	pbx_call_op_cancel(c);
 	list_unlink(&c->le);
+	hash_unlink(&c->he);
 	if (cs && list_isempty(&cs->list)) {
 		cs->trims = 0;
 		tmr_start(&cs->tmr_trim, trim_ms[0], trim_h, cs);
@@ -406,6 +411,7 @@ int pbx_call_alloc(struct pbx_call **cp)
 	} while (pbx_call_find(c->id));
 	c->t_start = pbx_call_now_ms();
 	list_append(&calls()->list, &c->le, c);
+	hash_append(calls()->ht_id, hash_joaat_str(c->id), &c->he, c);
 	*cp = c;
 
 	return 0;
@@ -631,21 +637,21 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 }
 
 
+static bool id_cmp_h(struct le *le, void *arg)
+{
+	const struct pbx_call *c = le->data;
+
+	return !strcmp(c->id, arg);
+}
+
+
 struct pbx_call *pbx_call_find(const char *id)
 {
-	struct le *le;
-
 	if (!calls() || !id)
 		return NULL;
 
-	for (le = list_head(&calls()->list); le; le = le->next) {
-		struct pbx_call *c = le->data;
-
-		if (!strcmp(c->id, id))
-			return c;
-	}
-
-	return NULL;
+	return list_ledata(hash_lookup(calls()->ht_id, hash_joaat_str(id),
+				       id_cmp_h, (void *)id));
 }
 
 
@@ -680,11 +686,13 @@ static void calls_destructor(void *arg)
 		struct pbx_call *c = list_ledata(list_head(&cs->list));
 
 		list_unlink(&c->le);
+		hash_unlink(&c->he);
 		c->script = mem_deref(c->script);
 		mem_deref(c);
 	}
 	tmr_cancel(&cs->tmr_trim);
 	mem_deref(cs->sock);
+	mem_deref(cs->ht_id);
 }
 
 
@@ -703,7 +711,9 @@ int pbx_calls_start(void)
 
 	list_init(&cs->list);
 	tmr_init(&cs->tmr_trim);
-	err = sipsess_listen(&cs->sock, pbx_sip(), 1024, conn_h, cs);
+	err = hash_alloc(&cs->ht_id, CALL_HT_SIZE);
+	if (!err)
+		err = sipsess_listen(&cs->sock, pbx_sip(), 1024, conn_h, cs);
 	if (err) {
 		mem_deref(cs);
 		return err;

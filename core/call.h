@@ -7,6 +7,7 @@
 struct pbx_calls {
 	struct sipsess_sock *sock;    /* owned: INVITEs and dialogs      */
 	struct list list;             /* struct pbx_call, by start       */
+	struct hash *ht_id;           /* owned: struct pbx_call, by id   */
 	struct tmr tmr_trim;          /* idle: free heap back to the OS  */
 	unsigned trims;               /* done since the last call ended  */
 };
@@ -19,6 +20,7 @@ struct call_var {
 
 struct pbx_call {
 	struct le le;                 /* in calls()->list                */
+	struct le he;                 /* in calls()->ht_id               */
 	char id[16];
 	struct tmr tmr_reap;          /* frees the call, deferred        */
 	struct sipsess *sess;         /* owned: the caller's leg         */
