@@ -18,7 +18,7 @@
 
 
 enum {
-	CALL_HT_SIZE = 4096,       /* calls by id: 10,000 parked, ~2 a bucket */
+	CALL_HT_SIZE = 4096,      /* calls by id: 10,000 parked, ~2 a bucket */
 };
 
 /* when idle (no call), free heap goes back to the OS once the last
