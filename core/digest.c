@@ -4,6 +4,7 @@
  * MD5 and SHA-256, with qop=auth or without qop (RFC 2069).  The -sess
  * variants and auth-int are not supported.  Hashing is OpenSSL EVP.
  */
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -52,13 +53,34 @@ static size_t hex_len(enum pbx_digest_alg alg)
 }
 
 
+/* OpenSSL 3 looks the implementation of EVP_md5() or EVP_sha256() up
+ * again on every EVP_DigestInit_ex() (EVP_MD_fetch: about 2,200
+ * instructions, four times a registration); it is fetched once and kept
+ * for the life of the process.  Where the provider lacks one (MD5 in FIPS
+ * mode) the legacy handle stays, and EVP_DigestInit_ex() refuses it. */
+static EVP_MD *md_fetched[2];
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+
+static void md_fetch(void)
+{
+	md_fetched[0] = EVP_MD_fetch(NULL, "MD5", NULL);
+	md_fetched[1] = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+
 static const EVP_MD *evp_md(enum pbx_digest_alg alg)
 {
+	(void)pthread_once(&md_once, md_fetch);
+
 	switch (alg) {
 
-	case PBX_DIGEST_MD5:    return EVP_md5();
-	case PBX_DIGEST_SHA256: return EVP_sha256();
-	default:                return NULL;
+	case PBX_DIGEST_MD5:
+		return md_fetched[0] ? md_fetched[0] : EVP_md5();
+	case PBX_DIGEST_SHA256:
+		return md_fetched[1] ? md_fetched[1] : EVP_sha256();
+	default:
+		return NULL;
 	}
 }
 

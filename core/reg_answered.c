@@ -18,7 +18,7 @@
 
 enum {
 	ANSWERED_MS = 64 * 500,   /* 64*T1: a client's last retransmission */
-	ANSWERED_HASH = 16384,
+	ANSWERED_HASH = 65536,    /* 12,000/s for 32 s: ~6 a bucket    */
 	ANSWERED_EXT_MAX = 33,
 };
 
