@@ -27,6 +27,14 @@ def digest(chal, user, pw, method, uri):
                              cnonce))
 
 
+def answer(s):
+    """The next answer on socket s, or None when its timeout passes."""
+    try:
+        return s.recv(65536).decode(errors='replace')
+    except socket.timeout:
+        return None
+
+
 def main():
     tp, host, port, user, pw = sys.argv[1:6]
     expires = sys.argv[6] if len(sys.argv) > 6 else '600'
@@ -68,9 +76,8 @@ def main():
             hdr += 'Authorization: %s\r\n' % auth
         sent = (hdr + 'Content-Length: 0\r\n\r\n').encode()
         s.sendall(sent)
-        try:
-            data = s.recv(65536).decode(errors='replace')
-        except socket.timeout:
+        data = answer(s)
+        if data is None:
             print('timeout')
             return 1
         code = int(data.split(' ', 2)[1])
@@ -92,9 +99,8 @@ def main():
         # retransmission, as if the 200 had been lost)
         if code == 200 and os.environ.get('SIPREG_RETRANS'):
             s.sendall(sent)
-            try:
-                data = s.recv(65536).decode(errors='replace')
-            except socket.timeout:
+            data = answer(s)
+            if data is None:
                 print('retransmission: timeout')
                 return 1
             print('retransmission: ' + data.split(' ', 2)[1])
