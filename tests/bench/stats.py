@@ -438,12 +438,12 @@ def cmd_report(steps_path, machine_path, out_path):
           "the same cores" % (machine.get("cpu_model"), machine.get("nproc"),
                               machine.get("loadavg"),
                               machine.get("sipp_version")))
-    rmax = machine.get("rmem_max")
-    if rmax is not None and rmax < 4194304:
+    rmax, want = machine.get("rmem_max"), machine.get("sipp_buff")
+    if rmax is not None and want is not None and rmax < want:
         print("# net.core.rmem_max is %d: the SIP sockets of pbxd, Kamailio "
-              "and SIPp get at most that (4 MiB asked); raise it with "
-              "sysctl -w net.core.rmem_max=4194304 for the REGISTER figure"
-              % rmax)
+              "and SIPp get at most that (%d asked); raise it with "
+              "sysctl -w net.core.rmem_max=%d for the REGISTER figure"
+              % (rmax, want, want))
     w = [max(len(str(r[i])) for r in rows + [("figure", "value", "unit",
                                                "notes")]) for i in range(3)]
     line = "%-*s  %*s  %-*s  %s"
